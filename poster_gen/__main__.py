@@ -1,0 +1,3 @@
+from poster_gen.cli import main
+
+main()

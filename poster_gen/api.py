@@ -1,0 +1,127 @@
+"""The library's front door: resolve a job, compose it, write its files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from poster_gen.campaign import Campaign, Slogan, Unit
+from poster_gen.compose import Artwork, Legibility, compose
+from poster_gen.design import Design, load_design
+from poster_gen.errors import PosterGenError
+from poster_gen.pdf import PdfOptions, write_pdf
+from poster_gen.png import PngOptions, write_png
+from poster_gen.sizes import Size, resolve_size
+from poster_gen.suggest import unknown_choice
+from poster_gen.text import clean
+
+FORMATS = ("pdf", "png")
+DEFAULT_DESIGN = "classic"
+DRAFT_ID = "draft"
+
+
+@dataclass(frozen=True)
+class Job:
+    unit: Unit
+    slogan: Slogan
+    size: Size
+    design: Design
+    draft: bool = False
+
+    @property
+    def stem(self) -> str:
+        size = self.size.id if self.size.id.startswith(self.size.kind) else f"{self.size.kind}-{self.size.id}"
+        stem = f"{size}-{self.slogan.id}"
+        if self.design.id != DEFAULT_DESIGN:
+            stem += f"-{self.design.id}"
+        return stem
+
+    def relpath(self, fmt: str) -> Path:
+        return Path(self.unit.id) / f"{self.stem}.{fmt}"
+
+
+@dataclass(frozen=True)
+class Result:
+    job: Job
+    files: dict = field(default_factory=dict)  # format -> Path
+    legibility: Legibility | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def parse_formats(spec: str) -> tuple[str, ...]:
+    fmts = tuple(dict.fromkeys(f.strip().lower() for f in spec.split(",") if f.strip()))
+    if not fmts:
+        raise PosterGenError("--format is empty; give pdf, png or pdf,png")
+    for f in fmts:
+        if f not in FORMATS:
+            raise PosterGenError(unknown_choice("format", f, list(FORMATS)))
+    return fmts
+
+
+def find_unit(campaign: Campaign, unit_id: str) -> Unit:
+    try:
+        return campaign.unit(unit_id)
+    except KeyError:
+        raise PosterGenError(unknown_choice("unit", unit_id, [u.id for u in campaign.units], extra="see 'poster-gen units'")) from None
+
+
+def find_slogan(campaign: Campaign, slogan_id: str) -> Slogan:
+    try:
+        return campaign.slogan(slogan_id)
+    except KeyError:
+        raise PosterGenError(
+            unknown_choice("slogan", slogan_id, [s.id for s in campaign.slogans], extra="see 'poster-gen slogans'")
+        ) from None
+
+
+def draft_slogan(text: str) -> Slogan:
+    text = clean(text)
+    if not text:
+        raise PosterGenError("--text is empty; give the slogan in quotes, e.g. --text \"Đổi mới sáng tạo\"")
+    return Slogan(id=DRAFT_ID, text=text)
+
+
+def make_job(
+    campaign: Campaign,
+    unit_id: str,
+    slogan_id: str | None,
+    size_spec: str,
+    design_id: str = DEFAULT_DESIGN,
+    text: str | None = None,
+    dpi: int | None = None,
+    design_dirs: list[Path] | None = None,
+) -> Job:
+    unit = find_unit(campaign, unit_id)
+    if text is not None:
+        slogan, draft = draft_slogan(text), True
+    elif slogan_id is not None:
+        slogan, draft = find_slogan(campaign, slogan_id), False
+    else:
+        raise PosterGenError("give --slogan ID (see 'poster-gen slogans') or --text \"...\"")
+    size = resolve_size(size_spec, dpi)
+    design = load_design(design_id, design_dirs)
+    return Job(unit, slogan, size, design, draft)
+
+
+def compose_job(campaign: Campaign, job: Job) -> Artwork:
+    return compose(campaign, job.unit, job.slogan, job.size, job.design)
+
+
+def render_job(
+    campaign: Campaign,
+    job: Job,
+    out_dir: Path,
+    formats: tuple[str, ...] = FORMATS,
+    pdf_options: PdfOptions = PdfOptions(),
+) -> Result:
+    art = compose_job(campaign, job)
+    files: dict[str, Path] = {}
+    for fmt in formats:
+        path = Path(out_dir) / job.relpath(fmt)
+        if fmt == "pdf":
+            write_pdf(art.scene, path, pdf_options)
+        else:
+            w, h = job.size.pixel_size
+            write_png(art.scene, path, PngOptions(dpi=job.size.dpi, width_px=w, height_px=h))
+        files[fmt] = path
+    return Result(job=job, files=files, legibility=art.legibility, warnings=art.warnings)

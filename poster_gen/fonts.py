@@ -1,0 +1,157 @@
+"""Fonts: coverage checks, HarfBuzz shaping and ink measured from glyph outlines.
+
+Everything here is in em units (1.0 = the font size); layout scales.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import uharfbuzz as hb
+from fontTools.ttLib import TTFont
+
+from poster_gen.errors import FontCoverageError, PosterGenError
+from poster_gen.resources import fonts_dir
+
+
+@dataclass(frozen=True)
+class ShapedGlyph:
+    gid: int
+    char: str  # the source character(s) this glyph draws
+    x_em: float  # pen position relative to the run origin
+    y_em: float
+    advance_em: float
+
+
+@dataclass(frozen=True)
+class Shaped:
+    text: str
+    glyphs: tuple[ShapedGlyph, ...]
+    advance_em: float
+
+
+@dataclass(frozen=True)
+class Ink:
+    """Ink box in em, y up from the baseline."""
+
+    x_min: float
+    y_min: float
+    x_max: float
+    y_max: float
+
+
+class Font:
+    """One font file: the only place that opens TrueType data for measuring."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        try:
+            self._tt = TTFont(str(self.path), lazy=True)
+            data = self.path.read_bytes()
+        except Exception as exc:  # fontTools raises many types on bad files
+            raise PosterGenError(f"font {self.path}: cannot be read ({exc}); reinstall poster-gen or fix the design's font") from None
+        if "glyf" not in self._tt:
+            raise PosterGenError(f"font {self.path}: only TrueType-outline fonts (glyf) are supported")
+        self.sha256 = hashlib.sha256(data).hexdigest()
+        self.upem = self._tt["head"].unitsPerEm
+        self.cmap: dict[int, str] = self._tt.getBestCmap()
+        self._glyf = self._tt["glyf"]
+        self._order = self._tt.getGlyphOrder()
+        self._hmtx = self._tt["hmtx"]
+        os2 = self._tt["OS/2"]
+        self.cap_height_em = (getattr(os2, "sCapHeight", 0) or 700) / self.upem
+        name = self._tt["name"]
+        self.ps_name = (name.getDebugName(6) or self.path.stem).replace(" ", "")
+        self.family = name.getDebugName(1) or self.path.stem
+        self._hb_font = hb.Font(hb.Face(hb.Blob(data)))
+        self._ink: dict[int, Ink | None] = {}
+
+    # -- coverage ---------------------------------------------------------
+    def missing(self, text: str) -> list[str]:
+        return sorted({ch for ch in text if ch != "\n" and ord(ch) not in self.cmap})
+
+    def require(self, text: str, where: str = "text") -> None:
+        miss = self.missing(text)
+        if miss:
+            names = ", ".join(f"U+{ord(c):04X} {c!r}" for c in miss[:5])
+            raise FontCoverageError(
+                f"{where}: font {self.family} ({self.path.name}) has no glyph for {names}; "
+                "remove or replace that character"
+            )
+
+    # -- shaping ----------------------------------------------------------
+    def shape(self, text: str) -> Shaped:
+        return _shape_cached(self, text)
+
+    def _shape(self, text: str) -> Shaped:
+        buf = hb.Buffer()
+        buf.add_codepoints([ord(c) for c in text])
+        buf.guess_segment_properties()
+        hb.shape(self._hb_font, buf, {"kern": True, "liga": False})
+        infos, poss = buf.glyph_infos, buf.glyph_positions
+        scale = 1.0 / self.upem
+        clusters = [i.cluster for i in infos]
+        if len(infos) != len(text) or clusters != list(range(len(text))):
+            return self._nominal(text)
+        glyphs = []
+        x = 0.0
+        for ch, info, pos in zip(text, infos, poss):
+            glyphs.append(
+                ShapedGlyph(info.codepoint, ch, x + pos.x_offset * scale, pos.y_offset * scale, pos.x_advance * scale)
+            )
+            x += pos.x_advance * scale
+        return Shaped(text, tuple(glyphs), x)
+
+    def _nominal(self, text: str) -> Shaped:
+        """Unshaped fallback: one glyph per character from the cmap."""
+        glyphs, x = [], 0.0
+        for ch in text:
+            gname = self.cmap.get(ord(ch), ".notdef")
+            gid = self._tt.getGlyphID(gname)
+            adv = self._hmtx[gname][0] / self.upem
+            glyphs.append(ShapedGlyph(gid, ch, x, 0.0, adv))
+            x += adv
+        return Shaped(text, tuple(glyphs), x)
+
+    # -- ink --------------------------------------------------------------
+    def ink(self, gid: int) -> Ink | None:
+        try:
+            return self._ink[gid]
+        except KeyError:
+            pass
+        g = self._glyf[self._order[gid]]
+        if not hasattr(g, "xMin") or g.numberOfContours == 0:
+            if g.isComposite():
+                g.recalcBounds(self._glyf)
+            if not hasattr(g, "xMin") or (g.numberOfContours == 0 and not g.isComposite()):
+                self._ink[gid] = None
+                return None
+        s = 1.0 / self.upem
+        ink = Ink(g.xMin * s, g.yMin * s, g.xMax * s, g.yMax * s)
+        self._ink[gid] = ink
+        return ink
+
+    def advance_of(self, char: str) -> float:
+        gname = self.cmap.get(ord(char), ".notdef")
+        return self._hmtx[gname][0] / self.upem
+
+
+@lru_cache(maxsize=20000)
+def _shape_cached(font: Font, text: str) -> Shaped:
+    return font._shape(text)
+
+
+@lru_cache(maxsize=None)
+def load_font(name: str, search: tuple[str, ...] = ()) -> Font:
+    """A font by file name: the design's folders first, then the packaged fonts."""
+    for folder in (*search, str(fonts_dir()), *[str(p) for p in sorted(fonts_dir().glob("*")) if p.is_dir()]):
+        p = Path(folder) / name
+        if p.is_file():
+            return Font(p)
+    p = Path(name)
+    if p.is_file():
+        return Font(p)
+    raise PosterGenError(f"font '{name}' not found in {fonts_dir()} or the design's folder; check the design's [fonts] table")

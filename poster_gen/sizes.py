@@ -1,0 +1,147 @@
+"""Physical sizes: presets per kind, and free WxH in millimetres."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from poster_gen.errors import PosterGenError
+
+MM_PER_INCH = 25.4
+PT_PER_MM = 72.0 / MM_PER_INCH
+
+KINDS = {
+    "pano": "Pano (panel, hiflex on a frame)",
+    "ap-phich": "Áp phích (poster, paper)",
+    "bieu-ngu": "Biểu ngữ / băng rôn (banner)",
+}
+
+MAX_SIDE_MM = 50_000.0
+MAX_PIXELS = 1_500_000_000  # 1.5 gigapixels: beyond any sign printer's need
+MIN_SIDE_MM = 50.0
+MIN_DPI, MAX_DPI = 10, 1200
+
+# Capital height needed per metre of viewing distance (sign-industry rule of thumb).
+CAP_MM_PER_M = 8.0
+
+
+@dataclass(frozen=True)
+class Size:
+    id: str
+    kind: str
+    width_mm: float
+    height_mm: float
+    dpi: int
+    bleed_mm: float
+    safe_mm: float  # no text inside this margin from the trim edge (hems, grommets)
+    viewing_m: float
+    label: str = ""
+    default: bool = False
+
+    @property
+    def width_pt(self) -> float:
+        return self.width_mm * PT_PER_MM
+
+    @property
+    def height_pt(self) -> float:
+        return self.height_mm * PT_PER_MM
+
+    @property
+    def pixel_size(self) -> tuple[int, int]:
+        return (px(self.width_mm, self.dpi), px(self.height_mm, self.dpi))
+
+    @property
+    def min_cap_mm(self) -> float:
+        return CAP_MM_PER_M * self.viewing_m
+
+
+def px(mm: float, dpi: int) -> int:
+    return max(1, round(mm / MM_PER_INCH * dpi))
+
+
+# (id, kind, w, h, dpi, bleed, safe, viewing distance m, label, default)
+_PRESETS = [
+    ("pano-300x200", "pano", 3000, 2000, 72, 0, 50, 15, "Pano 3 x 2 m (Ministry frame)", True),
+    ("pano-240x120", "pano", 2400, 1200, 72, 0, 40, 10, "Pano 2.4 x 1.2 m", False),
+    ("pano-300x150", "pano", 3000, 1500, 72, 0, 50, 15, "Pano 3 x 1.5 m", False),
+    ("pano-400x200", "pano", 4000, 2000, 60, 0, 50, 20, "Pano 4 x 2 m", False),
+    ("pano-200x300", "pano", 2000, 3000, 72, 0, 50, 15, "Pano 2 x 3 m, portrait", False),
+    ("ap-phich-54x79", "ap-phich", 540, 790, 150, 3, 12, 3, "Tranh cổ động 54 x 79 cm", True),
+    ("ap-phich-a0", "ap-phich", 841, 1189, 150, 3, 15, 5, "A0 841 x 1189 mm", False),
+    ("ap-phich-a1", "ap-phich", 594, 841, 150, 3, 12, 3, "A1 594 x 841 mm", False),
+    ("ap-phich-a2", "ap-phich", 420, 594, 200, 3, 10, 2, "A2 420 x 594 mm", False),
+    ("ap-phich-a3", "ap-phich", 297, 420, 300, 3, 8, 1, "A3 297 x 420 mm", False),
+    ("bieu-ngu-500x80", "bieu-ngu", 5000, 800, 100, 0, 30, 10, "Băng rôn 5 x 0.8 m (gate)", True),
+    ("bieu-ngu-400x80", "bieu-ngu", 4000, 800, 100, 0, 30, 8, "Băng rôn 4 x 0.8 m", False),
+    ("bieu-ngu-600x100", "bieu-ngu", 6000, 1000, 100, 0, 40, 12, "Băng rôn 6 x 1 m", False),
+    ("bieu-ngu-700x100", "bieu-ngu", 7000, 1000, 100, 0, 40, 15, "Băng rôn 7 x 1 m", False),
+    ("bieu-ngu-300x100", "bieu-ngu", 3000, 1000, 100, 0, 30, 6, "Băng rôn 3 x 1 m", False),
+]
+
+PRESETS: dict[str, Size] = {
+    p[0]: Size(
+        id=p[0], kind=p[1], width_mm=float(p[2]), height_mm=float(p[3]), dpi=p[4],
+        bleed_mm=float(p[5]), safe_mm=float(p[6]), viewing_m=float(p[7]), label=p[8], default=p[9],
+    )
+    for p in _PRESETS
+}
+
+_WXH = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*[xX×*]\s*(-?\d+(?:[.,]\d+)?)\s*(mm)?\s*$")
+
+
+def default_size(kind: str) -> Size:
+    for s in PRESETS.values():
+        if s.kind == kind and s.default:
+            return s
+    raise KeyError(kind)
+
+
+def infer_kind(width_mm: float, height_mm: float) -> str:
+    if width_mm >= 2.5 * height_mm:
+        return "bieu-ngu"
+    if max(width_mm, height_mm) <= 1200:
+        return "ap-phich"
+    return "pano"
+
+
+def resolve_size(spec: str, dpi: int | None = None, kind: str | None = None) -> Size:
+    """A preset id or 'WxH' in millimetres; --dpi overrides the resolution."""
+    spec = spec.strip()
+    if spec in PRESETS:
+        size = PRESETS[spec]
+    else:
+        m = _WXH.match(spec)
+        if not m:
+            from poster_gen.suggest import unknown_choice
+
+            raise PosterGenError(unknown_choice("size", spec, list(PRESETS), extra="or WIDTHxHEIGHT in mm, e.g. 5000x800"))
+        w = float(m.group(1).replace(",", "."))
+        h = float(m.group(2).replace(",", "."))
+        for label, v in (("width", w), ("height", h)):
+            if v < MIN_SIDE_MM:
+                raise PosterGenError(
+                    f"size '{spec}': {label} {v:g} mm is too small; give at least {MIN_SIDE_MM:g} mm (sizes are in millimetres)"
+                )
+            if v > MAX_SIDE_MM:
+                raise PosterGenError(
+                    f"size '{spec}': {label} {v:g} mm is over the {MAX_SIDE_MM / 1000:g} m limit; sizes are in millimetres"
+                )
+        k = kind or infer_kind(w, h)
+        base = default_size(k)
+        scale = max(w, h) / max(base.width_mm, base.height_mm)
+        size = Size(
+            id=f"{w:g}x{h:g}", kind=k, width_mm=w, height_mm=h, dpi=base.dpi, bleed_mm=base.bleed_mm,
+            safe_mm=min(base.safe_mm, max(5.0, min(w, h) * 0.05)),
+            viewing_m=round(max(1.0, base.viewing_m * scale), 1), label=f"{w:g} x {h:g} mm",
+        )
+    if dpi is not None:
+        if not (MIN_DPI <= dpi <= MAX_DPI):
+            raise PosterGenError(f"--dpi {dpi} is out of range; give {MIN_DPI} to {MAX_DPI}")
+        size = replace(size, dpi=dpi)
+    w_px, h_px = size.pixel_size
+    if w_px * h_px > MAX_PIXELS:
+        raise PosterGenError(
+            f"size {size.id} at {size.dpi} dpi is {w_px} x {h_px} px ({w_px * h_px / 1e6:.0f} Mpx), over the "
+            f"{MAX_PIXELS / 1e6:.0f} Mpx limit; lower --dpi"
+        )
+    return size

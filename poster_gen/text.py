@@ -1,0 +1,33 @@
+"""Text hygiene: every string is NFC and clean before it is measured or drawn."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+
+def clean(text: str) -> str:
+    """NFC, no control characters, single spaces, no leading/trailing space.
+
+    Tone-mark placement ("hoà" / "hòa") is never changed: NFC keeps it.
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    text = "".join(ch for ch in text if not _is_control(ch))
+    text = _WS.sub(" ", text)
+    return text.strip()
+
+
+def _is_control(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    if cat == "Cc":
+        return True
+    # zero-width and bidi controls never belong on a banner
+    return cat == "Cf"
+
+
+def upper(text: str) -> str:
+    """Vietnamese-safe upper case (đ -> Đ, ư -> Ư), result in NFC."""
+    return unicodedata.normalize("NFC", text.upper())
