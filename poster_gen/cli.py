@@ -51,7 +51,7 @@ class FriendlyGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("poster-gen: interrupted", err=True)
             ctx.exit(130)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except Exception as exc:  # a bug: still one line, details on request
             if os.environ.get("POSTER_GEN_DEBUG"):

@@ -3,6 +3,12 @@ however large the print is. Never measures, never decides.
 
 The PNG covers the finished (trim) size exactly: width_mm / 25.4 * dpi
 pixels, dpi stored in pHYs, colour tagged sRGB.
+
+Fast path: a scene of flat colours with text over one known colour is drawn
+as 8-bit palette indices (solid colours, plus a ramp of anti-aliasing levels
+for every text colour / ground colour pair) and written as a palette PNG:
+a third of the bytes of RGB, visually the same. Anything else (text over
+two grounds at once) falls back to RGB strips.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from poster_gen.output import atomic_write
 from poster_gen.scene import GlyphRun, Rect, Scene
 
-STRIP_BYTES = 24 * 1024 * 1024  # pixel bytes per strip (RGB)
+STRIP_BYTES = 24 * 1024 * 1024  # pixel bytes per strip
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,9 @@ class PngOptions:
     width_px: int
     height_px: int
     bleed: bool = False  # False: the PNG is the trim size
-    compress_level: int = 6
+    compress_level: int = 3
+    palette: bool = True  # allow the palette fast path
+    text: tuple[tuple[str, str], ...] = ()  # tEXt chunks (keyword, value)
 
 
 @dataclass(frozen=True)
@@ -35,16 +43,16 @@ class _Stamp:
     y0: int
     x1: int
     y1: int
-    mask: Image.Image
+    mask: Image.Image  # coverage 0..255
     rgb: tuple[int, int, int]
+    ground: tuple[int, int, int] | None  # colour under the glyph, when one
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=16)
 def _pil_font(path: str, size_px: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size=size_px, layout_engine=ImageFont.Layout.BASIC)
 
 
-@lru_cache(maxsize=4096)
 def _glyph_mask(path: str, size_px: float, char: str) -> tuple[Image.Image | None, int, int]:
     font = _pil_font(path, size_px)
     x0, y0, x1, y1 = font.getbbox(char, anchor="ls")
@@ -55,90 +63,181 @@ def _glyph_mask(path: str, size_px: float, char: str) -> tuple[Image.Image | Non
     return m, x0, y0
 
 
+def _px_rect(r: Rect, scale: float, ox: float, oy: float) -> tuple[int, int, int, int]:
+    x0 = round((r.x_pt - ox) * scale)
+    x1 = round((r.x_pt + r.w_pt - ox) * scale)
+    y0 = round((r.y_pt - oy) * scale)
+    y1 = round((r.y_pt + r.h_pt - oy) * scale)
+    return x0, y0, max(x1, x0 + 1), max(y1, y0 + 1)
+
+
 def _stamps(scene: Scene, scale: float, ox: float, oy: float) -> list[_Stamp]:
     out = []
+    masks: dict = {}  # per picture: memory stays bounded across a batch
+    rects: list[tuple[tuple[int, int, int, int], tuple[int, int, int]]] = []
     for item in scene.items:
-        if not isinstance(item, GlyphRun):
+        if isinstance(item, Rect):
+            rects.append((_px_rect(item, scale, ox, oy), item.color.rgb))
             continue
         size_px = round(item.size_pt * scale, 2)
         for g in item.glyphs:
-            mask, dx, dy = _glyph_mask(item.font_path, size_px, g.char)
+            key = (item.font_path, size_px, g.char)
+            if key not in masks:
+                masks[key] = _glyph_mask(*key)
+            mask, dx, dy = masks[key]
             if mask is None:
                 continue
             x = round((g.x_pt - ox) * scale) + dx
             y = round((g.y_pt - oy) * scale) + dy
-            out.append(_Stamp(x, y, x + mask.width, y + mask.height, mask, item.color.rgb))
+            box = (x, y, x + mask.width, y + mask.height)
+            out.append(_Stamp(*box, mask, item.color.rgb, _ground(rects, box)))
     return out
 
 
-def render_strips(scene: Scene, opts: PngOptions):
-    """Yield (top_row, RGB image) strips covering the whole picture."""
+def _ground(rects, box) -> tuple[int, int, int] | None:
+    """The one colour under a box, or None if the box straddles colours."""
+    x0, y0, x1, y1 = box
+    for (rx0, ry0, rx1, ry1), rgb in reversed(rects):
+        if rx1 <= x0 or rx0 >= x1 or ry1 <= y0 or ry0 >= y1:
+            continue  # no overlap
+        if rx0 <= x0 and ry0 <= y0 and rx1 >= x1 and ry1 >= y1:
+            return rgb
+        return None  # partly covered by a rect: more than one colour
+    return (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class _Palette:
+    colors: list  # index -> rgb
+    solid: dict  # rgb -> index
+    luts: dict  # (fg, ground) -> (index lut, paste lut)
+
+
+def _plan_palette(rect_colors: list, stamps: list[_Stamp]) -> _Palette | None:
+    if any(s.ground is None for s in stamps):
+        return None
+    solid_list = list(dict.fromkeys([*rect_colors, *(s.rgb for s in stamps), (255, 255, 255)]))
+    pairs = list(dict.fromkeys((s.rgb, s.ground) for s in stamps if s.rgb != s.ground))
+    if len(solid_list) > 200:
+        return None
+    colors = list(solid_list)
+    solid = {c: i for i, c in enumerate(solid_list)}
+    luts = {}
+    if pairs:
+        levels = min(255, (256 - len(colors)) // len(pairs) + 1)
+        if levels < 16:
+            return None
+        for fg, bg in pairs:
+            base = len(colors)
+            for q in range(1, levels):
+                a = q / levels
+                colors.append(tuple(round(bg[i] + (fg[i] - bg[i]) * a) for i in range(3)))
+            idx_lut, paste_lut = [], []
+            for v in range(256):
+                q = round(v * levels / 255)
+                if q <= 0:
+                    idx_lut.append(0)
+                    paste_lut.append(0)
+                elif q >= levels:
+                    idx_lut.append(solid[fg])
+                    paste_lut.append(255)
+                else:
+                    idx_lut.append(base + q - 1)
+                    paste_lut.append(255)
+            luts[(fg, bg)] = (idx_lut, paste_lut)
+    return _Palette(colors, solid, luts)
+
+
+def render_strips(scene: Scene, opts: PngOptions, _force_rgb: bool = False):
+    """Yield (mode, palette, strip image) for strips covering the picture.
+
+    mode is "P" (image holds palette indices, mode L) or "RGB".
+    """
     scale = opts.dpi / 72.0
     ox = oy = 0.0 if opts.bleed else scene.bleed_pt
     W, H = opts.width_px, opts.height_px
     rects = [it for it in scene.items if isinstance(it, Rect)]
     stamps = _stamps(scene, scale, ox, oy)
-    rows = max(8, min(H, STRIP_BYTES // (3 * W)))
+    pal = None if (_force_rgb or not opts.palette) else _plan_palette([r.color.rgb for r in rects], stamps)
+    if pal is not None:
+        bpp = 1
+        stamp_imgs = {}
+        for s in stamps:
+            key = (id(s.mask), s.rgb, s.ground)
+            if key not in stamp_imgs:
+                if s.rgb == s.ground:
+                    continue
+                idx_lut, paste_lut = pal.luts[(s.rgb, s.ground)]
+                stamp_imgs[key] = (s.mask.point(idx_lut), s.mask.point(paste_lut))
+    else:
+        bpp = 3
+    rows = max(8, min(H, STRIP_BYTES // (bpp * W)))
+    prect = [(_px_rect(r, scale, ox, oy), r.color.rgb) for r in rects]
     for top in range(0, H, rows):
         h = min(rows, H - top)
-        img = Image.new("RGB", (W, h), (255, 255, 255))
+        if pal is not None:
+            img = Image.new("L", (W, h), pal.solid[(255, 255, 255)])
+        else:
+            img = Image.new("RGB", (W, h), (255, 255, 255))
         draw = ImageDraw.Draw(img)
-        for r in rects:
-            x0 = round((r.x_pt - ox) * scale)
-            x1 = round((r.x_pt + r.w_pt - ox) * scale)
-            y0 = round((r.y_pt - oy) * scale) - top
-            y1 = round((r.y_pt + r.h_pt - oy) * scale) - top
-            if x1 <= x0:
-                x1 = x0 + 1
-            if y1 <= y0:
-                y1 = y0 + 1
+        for (x0, y0, x1, y1), rgb in prect:
+            y0, y1 = y0 - top, y1 - top
             if y1 <= 0 or y0 >= h or x1 <= 0 or x0 >= W:
                 continue
-            draw.rectangle((max(0, x0), max(0, y0), min(W, x1) - 1, min(h, y1) - 1), fill=r.color.rgb)
+            fill = pal.solid[rgb] if pal is not None else rgb
+            draw.rectangle((max(0, x0), max(0, y0), min(W, x1) - 1, min(h, y1) - 1), fill=fill)
         for s in stamps:
             if s.y1 <= top or s.y0 >= top + h:
                 continue
-            img.paste(s.rgb, (s.x0, s.y0 - top), s.mask)
-        yield top, img
+            if pal is not None:
+                pair = stamp_imgs.get((id(s.mask), s.rgb, s.ground))
+                if pair is not None:
+                    img.paste(pair[0], (s.x0, s.y0 - top), pair[1])
+            else:
+                img.paste(s.rgb, (s.x0, s.y0 - top), s.mask)
+        yield ("P" if pal is not None else "RGB"), (pal.colors if pal is not None else None), img
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: int = 6) -> None:
-    """Stream RGB strips into a PNG (Up filter, one zlib stream)."""
+def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: int = 3, text=()) -> None:
+    """Stream strips into a PNG (Up filter, one zlib stream), deterministic."""
+    it = iter(strips)
+    first = next(it)
+    mode, colors, _ = first
+    bpp = 1 if mode == "P" else 3
     fh.write(b"\x89PNG\r\n\x1a\n")
-    fh.write(_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)))
+    fh.write(_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3 if mode == "P" else 2, 0, 0, 0)))
     fh.write(_chunk(b"sRGB", b"\x00"))
+    if mode == "P":
+        fh.write(_chunk(b"PLTE", b"".join(bytes(c) for c in colors)))
     ppm = round(dpi / 0.0254)
     fh.write(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
+    for key, value in text:
+        fh.write(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + value.encode("latin-1", "replace")))
     comp = zlib.compressobj(compress_level, zlib.DEFLATED, 15, 9)
-    stride = width * 3
+    stride = width * bpp
     prev_last: Image.Image | None = None
     pending = bytearray()
-    for _top, img in strips:
+
+    def strips_all():
+        yield first
+        yield from it
+
+    for _mode, _colors, img in strips_all():
         h = img.height
-        raw = img.tobytes()
-        if prev_last is None:
-            first_above = Image.new("RGB", (width, 1), (0, 0, 0))
-            first_filter = b"\x00"
-        else:
-            first_above = prev_last
-            first_filter = b"\x02"
-        above = Image.new("RGB", (width, h))
-        above.paste(first_above, (0, 0))
+        above = Image.new(img.mode, (width, h))  # zeros: Up filter on row 0 == no filter
+        if prev_last is not None:
+            above.paste(prev_last, (0, 0))
         if h > 1:
             above.paste(img.crop((0, 0, width, h - 1)), (0, 1))
-        if first_filter == b"\x00":
-            diff_bytes = ImageChops.subtract_modulo(img, above).tobytes()
-            diff_bytes = raw[:stride] + diff_bytes[stride:]
-        else:
-            diff_bytes = ImageChops.subtract_modulo(img, above).tobytes()
+        diff = ImageChops.subtract_modulo(img, above).tobytes()
         parts = []
         for i in range(h):
-            parts.append(first_filter if (i == 0) else b"\x02")
-            parts.append(diff_bytes[i * stride : (i + 1) * stride])
+            parts.append(b"\x02")
+            parts.append(diff[i * stride : (i + 1) * stride])
         pending += comp.compress(b"".join(parts))
         if len(pending) > 1 << 20:
             fh.write(_chunk(b"IDAT", bytes(pending)))
@@ -152,4 +251,6 @@ def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: in
 
 def write_png(scene: Scene, path, opts: PngOptions) -> None:
     with atomic_write(path) as fh:
-        encode_png(render_strips(scene, opts), opts.width_px, opts.height_px, opts.dpi, fh, opts.compress_level)
+        encode_png(
+            render_strips(scene, opts), opts.width_px, opts.height_px, opts.dpi, fh, opts.compress_level, opts.text
+        )
