@@ -1,22 +1,36 @@
-"""Batches: many jobs, run in worker processes, recorded in a manifest."""
+"""Batches: plans of many artworks, run in worker processes, recorded in a
+manifest that makes re-runs incremental.
+
+The manifest (OUT/manifest.json) lists every artwork this tool made in OUT,
+with a fingerprint of everything that shapes it. A re-run renders only the
+orders whose fingerprint changed or whose files are missing, and never
+deletes a file it did not make.
+"""
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
 import os
+import signal
 import time
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from poster_gen.api import DEFAULT_DESIGN, Result, find_slogan, find_unit, make_job, render_job
+from poster_gen import __version__
+from poster_gen.api import DEFAULT_DESIGN, Job, Result, find_slogan, find_unit, make_job, render_job
 from poster_gen.campaign import Campaign, load_campaign
 from poster_gen.errors import PosterGenError
+from poster_gen.fonts import load_font
 from poster_gen.output import atomic_write, remove_stale_temps
 from poster_gen.pdf import PdfOptions
 from poster_gen.sizes import KINDS, default_size, resolve_size
 
 MANIFEST = "manifest.json"
+SHARD_MANIFEST = "manifest.shard-{k}-of-{n}.json"
+MANIFEST_EVERY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -25,13 +39,39 @@ class Order:
     slogan: str
     size: str
     design: str = DEFAULT_DESIGN
+    copies: int = 1
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        return (self.unit, self.slogan, self.size, self.design)
 
 
 @dataclass
 class BatchReport:
     made: list[dict] = field(default_factory=list)
+    skipped: list[dict] = field(default_factory=list)
     failed: list[tuple[Order, str]] = field(default_factory=list)
     seconds: float = 0.0
+    interrupted: bool = False
+    manifest: Path | None = None
+
+    @property
+    def entries(self) -> list[dict]:
+        return [*self.made, *self.skipped]
+
+
+class BatchInterrupted(PosterGenError):
+    exit_code = 130
+
+    def __init__(self, report: BatchReport):
+        self.report = report
+        super().__init__(
+            f"interrupted: {len(report.made)} artworks finished and recorded in {report.manifest}, "
+            f"{len(report.skipped)} were already up to date; run the same command again to finish"
+        )
+
+
+# ---- plans -------------------------------------------------------------------
 
 
 def plan_all(
@@ -41,29 +81,159 @@ def plan_all(
     sizes: list[str] | None = None,
     design: str = DEFAULT_DESIGN,
 ) -> list[Order]:
+    """Every unit x slogan x size (default: each kind's default size)."""
     unit_ids = [find_unit(campaign, u).id for u in units] if units else [u.id for u in campaign.units]
     slogan_ids = [find_slogan(campaign, s).id for s in slogans] if slogans else [s.id for s in campaign.slogans]
-    size_ids = [resolve_size(s).id for s in sizes] if sizes else [default_size(k).id for k in KINDS]
     if sizes:
-        # keep the user's spelling so WxH sizes re-resolve identically in workers
-        size_ids = list(sizes)
+        size_ids = [resolve_size(s).id for s in sizes]
+    else:
+        size_ids = [default_size(k).id for k in KINDS]
     return [Order(u, s, z, design) for u in unit_ids for s in slogan_ids for z in size_ids]
 
+
+PLAN_COLUMNS = ("unit", "slogan", "size")
+PLAN_OPTIONAL = ("design", "copies")
+
+
+def read_plan(path: Path, campaign: Campaign, known_designs: set[str], default_design: str = DEFAULT_DESIGN):
+    """Read an orders CSV. Returns (orders, problems); each problem names its line."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise PosterGenError(f"plan {path}: file not found; give an existing CSV with --plan") from None
+    except UnicodeDecodeError:
+        raise PosterGenError(f"plan {path}: not UTF-8 text; save the CSV as UTF-8") from None
+    except OSError as exc:
+        raise PosterGenError(f"plan {path}: cannot read it ({exc.strerror})") from None
+    sample = text[:2048]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(text.splitlines(), dialect=dialect)
+    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = [c for c in PLAN_COLUMNS if c not in header]
+    if missing:
+        raise PosterGenError(
+            f"plan {path}: line 1 must be a header with columns unit,slogan,size[,design,copies]; missing: {', '.join(missing)}"
+        )
+    unknown = [h for h in header if h not in PLAN_COLUMNS + PLAN_OPTIONAL and h]
+    orders: list[Order] = []
+    problems: list[str] = []
+    if unknown:
+        problems.append(f"plan {path}: line 1: ignoring unknown column(s) {', '.join(unknown)}")
+    unit_ids = {u.id for u in campaign.units}
+    slogan_ids = {s.id for s in campaign.slogans}
+    from poster_gen.suggest import unknown_choice
+
+    for lineno, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
+        if not any(row.values()):
+            continue
+        where = f"plan {path.name} line {lineno}"
+        try:
+            unit, slogan, size = row.get("unit", ""), row.get("slogan", ""), row.get("size", "")
+            if unit not in unit_ids:
+                raise PosterGenError(unknown_choice("unit", unit, sorted(unit_ids)))
+            if slogan not in slogan_ids:
+                raise PosterGenError(unknown_choice("slogan", slogan, sorted(slogan_ids)))
+            size_id = resolve_size(size).id
+            design = row.get("design") or default_design
+            if design not in known_designs:
+                raise PosterGenError(unknown_choice("design", design, sorted(known_designs)))
+            copies_s = row.get("copies") or "1"
+            if not copies_s.isdigit() or int(copies_s) < 1:
+                raise PosterGenError(f"copies '{copies_s}' must be a whole number, 1 or more")
+            orders.append(Order(unit, slogan, size_id, design, int(copies_s)))
+        except PosterGenError as exc:
+            problems.append(f"{where}: {exc}")
+    # the same artwork ordered twice: one file, copies added up
+    merged: dict[tuple, Order] = {}
+    for o in orders:
+        if o.key in merged:
+            prev = merged[o.key]
+            merged[o.key] = Order(*o.key, copies=prev.copies + o.copies)
+        else:
+            merged[o.key] = o
+    return list(merged.values()), problems
+
+
+# ---- shards ------------------------------------------------------------------
+
+
+def parse_shard(spec: str) -> tuple[int, int]:
+    try:
+        k_s, n_s = spec.split("/")
+        k, n = int(k_s), int(n_s)
+    except ValueError:
+        raise PosterGenError(f"--shard '{spec}' must be K/N, e.g. 2/8 (shard 2 of 8)") from None
+    if n < 1 or not 1 <= k <= n:
+        raise PosterGenError(f"--shard '{spec}': need 1 <= K <= N")
+    return k, n
+
+
+def shard_of(order: Order, n: int) -> int:
+    """Stable shard number 1..n of an order: does not depend on the rest of the plan."""
+    digest = hashlib.sha256("\x1f".join(order.key).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % n + 1
+
+
+def select_shard(orders: list[Order], k: int, n: int) -> list[Order]:
+    return [o for o in orders if shard_of(o, n) == k]
+
+
+# ---- fingerprints ---------------------------------------------------------------
+
+
+def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts: PdfOptions) -> str:
+    """Hash of everything that shapes an artwork's files."""
+    design = job.design
+    font_hashes = sorted(load_font(name, (str(Path(design.path).parent),)).sha256 for name in design.fonts.values())
+    try:
+        design_bytes = Path(design.path).read_bytes()
+    except OSError:
+        design_bytes = b""
+    parts = {
+        "tool": __version__,
+        "campaign": [campaign.name, campaign.short_name, campaign.event_date.isoformat(), campaign.issuer,
+                     [asdict(d) | {"date": str(d.date)} for d in campaign.documents]],
+        "unit": asdict(job.unit),
+        "slogan": asdict(job.slogan),
+        "size": asdict(job.size),
+        "design": repr(design.kinds.get(job.size.kind)) + repr(design.fields) + repr(design.colors) + repr(design.fonts),
+        "design_file": hashlib.sha256(design_bytes).hexdigest(),
+        "fonts": font_hashes,
+        "formats": sorted(formats),
+        "pdf": repr(pdf_opts),
+    }
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+# ---- running -------------------------------------------------------------------
 
 _W: dict = {}
 
 
-def _init_worker(campaign_path: str, formats: tuple[str, ...], out: str, pdf_opts: PdfOptions, dpi, design_dirs):
+def _init_worker(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dpi, design_dirs):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
     _W.update(
         campaign=load_campaign(campaign_path), formats=formats, out=Path(out), pdf=pdf_opts, dpi=dpi, dirs=design_dirs
     )
 
 
-def _run_one(order: Order) -> tuple[Order, dict | None, str | None]:
+def _run_one(task: tuple[Order, str]) -> tuple[Order, dict | None, str | None]:
+    order, digest = task
     try:
-        job = make_job(_W["campaign"], order.unit, order.slogan, order.size, order.design, dpi=_W["dpi"], design_dirs=_W["dirs"])
+        job = make_job(
+            _W["campaign"], order.unit, order.slogan, order.size, order.design, dpi=_W["dpi"], design_dirs=_W["dirs"]
+        )
         res = render_job(_W["campaign"], job, _W["out"], _W["formats"], _W["pdf"])
-        return order, manifest_entry(res, _W["out"]), None
+        entry = manifest_entry(res, _W["out"])
+        entry["hash"] = digest
+        entry["copies"] = order.copies
+        return order, entry, None
     except PosterGenError as exc:
         return order, None, str(exc)
 
@@ -89,6 +259,24 @@ def manifest_entry(res: Result, out: Path) -> dict:
     }
 
 
+def _entry_key(e: dict) -> tuple[str, str, str, str]:
+    return (e.get("unit", ""), e.get("slogan", ""), e.get("size", ""), e.get("design", DEFAULT_DESIGN))
+
+
+def load_manifest(path: Path) -> list[dict]:
+    """Entries of an existing manifest; a damaged one counts as empty."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        entries = data.get("artworks", [])
+        return [e for e in entries if isinstance(e, dict) and isinstance(e.get("files"), dict)]
+    except (OSError, ValueError, AttributeError):
+        return []
+
+
+def _files_exist(out: Path, entry: dict) -> bool:
+    return all((out / rel).is_file() for rel in entry["files"].values())
+
+
 def run_batch(
     campaign_path: Path,
     orders: list[Order],
@@ -99,39 +287,132 @@ def run_batch(
     dpi: int | None = None,
     design_dirs: list[Path] | None = None,
     progress=None,
+    force: bool = False,
+    shard: tuple[int, int] | None = None,
 ) -> BatchReport:
+    """Render the orders into ``out``. Raises BatchInterrupted on Ctrl-C."""
     t0 = time.perf_counter()
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PosterGenError(f"cannot create output folder {out}: {exc.strerror}; choose another --out") from None
+    if not os.access(out, os.W_OK):
+        raise PosterGenError(f"output folder {out} is not writable; choose another --out")
     remove_stale_temps(out)
-    report = BatchReport()
+    campaign = load_campaign(campaign_path)
+    manifest_path = out / (SHARD_MANIFEST.format(k=shard[0], n=shard[1]) if shard else MANIFEST)
+    old = {_entry_key(e): e for e in load_manifest(manifest_path)}
+    report = BatchReport(manifest=manifest_path)
+
+    from poster_gen.design import load_design
+
+    designs = {}
+    todo: list[tuple[Order, str]] = []
+    for o in orders:
+        if o.design not in designs:
+            designs[o.design] = load_design(o.design, design_dirs)
+        job = Job(find_unit(campaign, o.unit), find_slogan(campaign, o.slogan), resolve_size(o.size, dpi), designs[o.design])
+        digest = fingerprint(campaign, job, formats, pdf_opts)
+        prev = old.get(o.key)
+        if not force and prev and prev.get("hash") == digest and _files_exist(out, prev):
+            entry = dict(prev, copies=o.copies)
+            report.skipped.append(entry)
+        else:
+            todo.append((o, digest))
+    total = len(todo)
+    planned = {o.key for o in orders}
+    # entries from earlier runs that this plan does not touch stay on record
+    kept = [e for k, e in old.items() if k not in planned and _files_exist(out, e)]
+
+    def save() -> None:
+        write_manifest(manifest_path, kept + report.entries)
+
     jobs = max(1, jobs or os.cpu_count() or 1)
     args = (str(campaign_path), formats, str(out), pdf_opts, dpi, design_dirs)
-    if jobs == 1 or len(orders) <= 1:
-        _init_worker(*args)
-        results = map(_run_one, orders)
-        _consume(results, report, progress, len(orders))
-    else:
-        with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=args) as pool:
-            _consume(pool.map(_run_one, orders, chunksize=4), report, progress, len(orders))
-    write_manifest(out, report.made)
-    report.seconds = time.perf_counter() - t0
-    return report
+    last_save = time.monotonic()
+    done = 0
 
-
-def _consume(results, report: BatchReport, progress, total: int) -> None:
-    for i, (order, entry, err) in enumerate(results, 1):
+    def record(order, entry, err):
+        nonlocal done, last_save
+        done += 1
         if entry is not None:
             report.made.append(entry)
         else:
             report.failed.append((order, err or "failed"))
         if progress:
-            progress(i, total, order, err)
+            progress(done, total, order, err)
+        if time.monotonic() - last_save > MANIFEST_EVERY_S:
+            save()
+            last_save = time.monotonic()
+
+    try:
+        if jobs == 1 or total <= 1:
+            _init_worker(*args)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            for task in todo:
+                record(*_run_one(task))
+        elif total:
+            pool = ProcessPoolExecutor(max_workers=min(jobs, total), initializer=_init_worker, initargs=args)
+            try:
+                pending = set()
+                queue = iter(todo)
+                for task in queue:
+                    pending.add(pool.submit(_run_one, task))
+                    if len(pending) >= jobs * 4:
+                        break
+                while pending:
+                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                    for f in finished:
+                        record(*f.result())
+                        nxt = next(queue, None)
+                        if nxt is not None:
+                            pending.add(pool.submit(_run_one, nxt))
+            except KeyboardInterrupt:
+                # finish what the workers hold (short), drop the rest
+                for f in pending:
+                    f.cancel()
+                for f in pending:
+                    if not f.cancelled():
+                        try:
+                            record(*f.result())
+                        except Exception:
+                            pass
+                raise
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+    except KeyboardInterrupt:
+        remove_stale_temps(out)
+        save()
+        report.interrupted = True
+        report.seconds = time.perf_counter() - t0
+        raise BatchInterrupted(report) from None
+    save()
+    report.seconds = time.perf_counter() - t0
+    return report
 
 
-def write_manifest(out: Path, entries: list[dict]) -> Path:
-    path = out / MANIFEST
-    data = {"tool": "poster-gen", "artworks": sorted(entries, key=lambda e: (e["unit"], e["size"], e["slogan"], e["design"]))}
+def write_manifest(path: Path, entries: list[dict]) -> Path:
+    data = {
+        "tool": f"poster-gen {__version__}",
+        "artworks": sorted(entries, key=lambda e: (e["unit"], e["size"], e["slogan"], e.get("design", ""))),
+    }
     with atomic_write(path) as fh:
         fh.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
     return path
+
+
+def merge_manifests(out: Path) -> tuple[Path, int, int]:
+    """Merge OUT/manifest.shard-*.json (and any manifest.json) into manifest.json.
+
+    Returns (path, number of shard files, number of artworks)."""
+    out = Path(out)
+    shards = sorted(out.glob("manifest.shard-*-of-*.json"))
+    if not shards:
+        raise PosterGenError(f"no shard manifests (manifest.shard-K-of-N.json) in {out}; run batch --shard first")
+    merged: dict = {_entry_key(e): e for e in load_manifest(out / MANIFEST)}
+    for s in shards:
+        for e in load_manifest(s):
+            merged[_entry_key(e)] = e
+    path = write_manifest(out / MANIFEST, list(merged.values()))
+    return path, len(shards), len(merged)

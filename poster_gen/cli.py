@@ -215,6 +215,8 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
 
 @cli.command()
 @click.option("--out", "out", default="output", show_default=True, type=click.Path(file_okay=False), help="Output folder.")
+@click.option("--plan", "plan", type=click.Path(dir_okay=False), metavar="CSV",
+              help="Orders file: columns unit,slogan,size[,design,copies]. Default: every unit x slogan.")
 @click.option("--units", "units_opt", metavar="ID,ID", help="Only these units (default: all).")
 @click.option("--slogans", "slogans_opt", metavar="ID,ID", help="Only these slogans (default: all).")
 @click.option("--sizes", "sizes_opt", metavar="ID,ID", help="Sizes (default: each kind's default size).")
@@ -222,48 +224,83 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
 @click.option("--format", "fmt", default="pdf,png", show_default=True, help="pdf, png or pdf,png.")
 @click.option("--dpi", type=int, help="PNG resolution for every size (default: each size's own).")
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: all cores).")
+@click.option("--force", is_flag=True, help="Render everything again, even what is up to date.")
+@click.option("--shard", metavar="K/N", help="Render only shard K of N of the plan (for spreading over machines).")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.pass_obj
-def batch(obj: Context, out, units_opt, slogans_opt, sizes_opt, design_id, fmt, dpi, jobs, quiet):
-    """Render every unit x slogan x size, and write OUT/manifest.json.
+def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id, fmt, dpi, jobs, force, shard, quiet):
+    """Render every unit x slogan x size (or a --plan), and write OUT/manifest.json.
+
+    Re-runs are incremental: only artworks whose inputs changed are redone.
 
     \b
     Examples:
       poster-gen batch --out output
       poster-gen batch --units xa-bang-mac,tt-dong-mo --slogans 1,4 --sizes ap-phich-a1 --format pdf
+      poster-gen batch --plan orders.csv -j 2
+      poster-gen batch --shard 3/8 --out /shared/output   # then: poster-gen merge /shared/output
     """
     from poster_gen.api import parse_formats
-    from poster_gen.batch import plan_all, run_batch
-    from poster_gen.design import load_design
+    from poster_gen.batch import parse_shard, plan_all, read_plan, run_batch, select_shard
+    from poster_gen.design import list_designs, load_design
+    from poster_gen.progress import Progress
 
     formats = parse_formats(fmt)
     c = obj.campaign
     load_design(design_id)
-    orders = plan_all(c, _split(units_opt), _split(slogans_opt), _split(sizes_opt), design_id)
+    if jobs is not None and jobs < 1:
+        raise PosterGenError(f"-j {jobs}: give 1 or more worker processes")
+    problems: list[str] = []
+    if plan:
+        if units_opt or slogans_opt or sizes_opt:
+            raise PosterGenError("--plan already lists units, slogans and sizes; drop --units/--slogans/--sizes")
+        orders, problems = read_plan(Path(plan), c, {d.id for d in list_designs()}, design_id)
+        for p in problems:
+            click.echo(f"poster-gen: skipped: {p}", err=True)
+    else:
+        orders = plan_all(c, _split(units_opt), _split(slogans_opt), _split(sizes_opt), design_id)
     if dpi is not None:
         from poster_gen.sizes import resolve_size
 
         for o in {o.size for o in orders}:
             resolve_size(o, dpi)
-    if jobs is not None and jobs < 1:
-        raise PosterGenError(f"-j {jobs}: give 1 or more worker processes")
+    shard_kn = parse_shard(shard) if shard else None
+    if shard_kn:
+        orders = select_shard(orders, *shard_kn)
+    tty = sys.stderr.isatty()
+    bar = Progress(sys.stderr, tty=tty, quiet=quiet)
 
-    def progress(i, total, order, err):
-        if err:
-            click.echo(f"failed: {order.unit} {order.size} slogan {order.slogan}: {err}", err=True)
-        elif not quiet and (i == total or i % 25 == 0):
-            click.echo(f"[{i}/{total}] done", err=True)
+    def progress(done, total, order, err):
+        bar(done, total, f"{order.unit} {order.size} slogan {order.slogan}", err)
 
-    report = run_batch(obj.campaign_path, orders, Path(out), formats, jobs=jobs, dpi=dpi, progress=progress)
+    report = run_batch(
+        obj.campaign_path, orders, Path(out), formats, jobs=jobs, dpi=dpi, progress=progress, force=force, shard=shard_kn
+    )
     small = sum(1 for e in report.made if e["legible"] is False)
     if not quiet:
         click.echo(
-            f"made {len(report.made)} artworks, {len(report.failed)} failed, {small} below recommended "
-            f"capital height, in {report.seconds:.1f} s; manifest: {Path(out) / 'manifest.json'}",
+            f"made {len(report.made)}, skipped {len(report.skipped)} (up to date), failed {len(report.failed)}"
+            + (f", bad plan rows {len(problems)}" if problems else "")
+            + f", {small} below the recommended capital height; {report.seconds:.1f} s; manifest: {report.manifest}",
             err=True,
         )
-    if report.failed:
+    if report.failed or problems:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False))
+def merge(out):
+    """Merge the shard manifests in OUT into OUT/manifest.json.
+
+    \b
+    Example:
+      poster-gen merge output
+    """
+    from poster_gen.batch import merge_manifests
+
+    path, n, count = merge_manifests(Path(out))
+    click.echo(f"merged {n} shard manifests, {count} artworks: {path}")
 
 
 def main(argv=None):
