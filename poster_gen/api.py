@@ -13,7 +13,7 @@ from poster_gen.pdf import PdfOptions, write_pdf
 from poster_gen.png import PngOptions, write_png
 from poster_gen.sizes import Size, resolve_size
 from poster_gen.suggest import unknown_choice
-from poster_gen.text import clean
+from poster_gen.text import clean, legacy_problem
 
 FORMATS = ("pdf", "png")
 DEFAULT_DESIGN = "classic"
@@ -78,6 +78,9 @@ def draft_slogan(text: str) -> Slogan:
     text = clean(text)
     if not text:
         raise PosterGenError("--text is empty; give the slogan in quotes, e.g. --text \"Đổi mới sáng tạo\"")
+    legacy = legacy_problem(text)
+    if legacy:
+        raise PosterGenError(f"--text: {legacy}")
     return Slogan(id=DRAFT_ID, text=text)
 
 

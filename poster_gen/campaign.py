@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from poster_gen.errors import CampaignError
-from poster_gen.text import clean
+from poster_gen.text import clean, legacy_problem
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 BREAK_PREFER = "|"
@@ -118,6 +118,9 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
         value = clean(value)
         if required and not value:
             problems.append(f"{where}: '{key}' is empty")
+        legacy = legacy_problem(value)
+        if legacy:
+            problems.append(f"{where}: '{key}': {legacy}")
         return value
 
     def date_field(where: str, table: dict, key: str, required: bool) -> dt.date | None:

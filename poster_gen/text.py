@@ -31,3 +31,16 @@ def _is_control(ch: str) -> bool:
 def upper(text: str) -> str:
     """Vietnamese-safe upper case (đ -> Đ, ư -> Ư), result in NFC."""
     return unicodedata.normalize("NFC", text.upper())
+
+
+def legacy_problem(text: str) -> str | None:
+    """A one-line explanation if ``text`` is legacy-encoded Vietnamese (mojibake)."""
+    from poster_gen.legacy import detect_legacy
+
+    m = detect_legacy(text)
+    if m is None:
+        return None
+    return (
+        f"text \"{text[:40]}\" looks like {m.encoding} Vietnamese pasted as Unicode; it reads "
+        f"\"{m.converted[:60]}\"; retype it in Unicode or convert it (e.g. Unikey's converter) and try again"
+    )
