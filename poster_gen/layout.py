@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import Protocol
 
@@ -256,7 +257,23 @@ def set_lines(lines: tuple[str, ...], size_pt: float, region: Region, metrics: M
 
 
 def fit(words: list[Word], region: Region, metrics: Metrics, opts: FitOptions = FitOptions()) -> TextBlock:
-    """Break and size ``words`` as large as ``region`` allows, ink inside it."""
+    """Break and size ``words`` as large as ``region`` allows, ink inside it.
+
+    Pure, so results are memoised: a batch sets the same slogan in the same
+    region for every unit.
+    """
+    try:
+        return _fit_cached(tuple(words), region, metrics, opts)
+    except TypeError:  # unhashable fake metrics in a test
+        return _fit(words, region, metrics, opts)
+
+
+@lru_cache(maxsize=256)
+def _fit_cached(words: tuple, region: Region, metrics: Metrics, opts: FitOptions) -> TextBlock:
+    return _fit(list(words), region, metrics, opts)
+
+
+def _fit(words: list[Word], region: Region, metrics: Metrics, opts: FitOptions) -> TextBlock:
     if not words:
         return TextBlock((), 0.0, 0.0, 0.0, region)
     lines, size = choose_breaks(words, region, metrics, opts)

@@ -14,7 +14,7 @@ def clean(text: str) -> str:
     Tone-mark placement ("hoà" / "hòa") is never changed: NFC keeps it.
     """
     text = unicodedata.normalize("NFC", text)
-    text = text.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+    text = "".join(" " if ch.isspace() else ch for ch in text)  # tabs, line breaks
     text = "".join(ch for ch in text if not _is_control(ch))
     text = _WS.sub(" ", text)
     return text.strip()
