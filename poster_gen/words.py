@@ -154,6 +154,13 @@ def split_words(source: str, lexicon: Lexicon | None = None, marked: str | None 
             join[g] = True
         if syllables[g] in ("(", "[", "“", "‘", "«"):
             join[g] = True
+    # numbers stay with their words: "ngày 21/4", "49 năm"
+    for g in range(n - 1):
+        nxt, cur = syllables[g + 1], strip_punct(syllables[g])
+        if nxt[:1].isdigit() and not _ends_phrase(syllables[g]):
+            join[g] = True
+        if cur.isdigit() and syllables[g][-1:].isalnum() and strip_punct(nxt)[:1].isalpha():
+            join[g] = True
     for g in forbid:
         if 0 <= g < n - 1:
             join[g] = True
