@@ -110,6 +110,23 @@ def compose_job(campaign: Campaign, job: Job) -> Artwork:
     return compose(campaign, job.unit, job.slogan, job.size, job.design)
 
 
+def job_pdf_options(job: Job, path: Path, opts: PdfOptions) -> PdfOptions:
+    """The PDF options for one file: with marks, a slug line naming unit, slogan, size and file."""
+    if not opts.marks or opts.slug:
+        return opts
+    from dataclasses import replace
+
+    from poster_gen import __version__
+    from poster_gen.marks import slug_text
+
+    s = job.size
+    slug = slug_text(
+        f"{job.unit.name} ({job.unit.id})", job.slogan.id, s.id, s.width_mm, s.height_mm, s.bleed_mm,
+        Path(path).name, opts.color.upper() + (", PDF/X-1a" if opts.pdfx else ""), __version__,
+    )
+    return replace(opts, slug=slug)
+
+
 def render_job(
     campaign: Campaign,
     job: Job,
@@ -122,7 +139,7 @@ def render_job(
     for fmt in formats:
         path = Path(out_dir) / job.relpath(fmt)
         if fmt == "pdf":
-            write_pdf(art.scene, path, pdf_options)
+            write_pdf(art.scene, path, job_pdf_options(job, path, pdf_options))
         else:
             w, h = job.size.pixel_size
             write_png(art.scene, path, PngOptions(dpi=job.size.dpi, width_px=w, height_px=h))

@@ -201,7 +201,8 @@ def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts
         "unit": asdict(job.unit),
         "slogan": asdict(job.slogan),
         "size": asdict(job.size),
-        "design": repr(design.kinds.get(job.size.kind)) + repr(design.fields) + repr(design.colors) + repr(design.fonts),
+        "design": repr(design.kinds.get(job.size.kind)) + repr(getattr(design, "variants", None)) + repr(design.fields)
+        + repr(design.colors) + repr(design.fonts),
         "design_file": hashlib.sha256(design_bytes).hexdigest(),
         "fonts": font_hashes,
         "formats": sorted(formats),
@@ -390,6 +391,34 @@ def run_batch(
     save()
     report.seconds = time.perf_counter() - t0
     return report
+
+
+# ---- preflight -------------------------------------------------------------------
+
+
+def _init_checker(campaign_path: str, color: str | None):
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _W.update(check_campaign=load_campaign(campaign_path), check_color=color)
+
+
+def _check_one(path: str):
+    from poster_gen.check import check_file
+
+    return check_file(path, _W["check_campaign"], _W["check_color"])
+
+
+def check_outputs(out: Path, entries: list[dict], campaign_path: Path, color: str | None = None, jobs: int | None = None):
+    """Preflight (``poster_gen.check``) every file the entries list; FileCheck records in order."""
+    paths = [str(Path(out) / rel) for e in entries for rel in e["files"].values()]
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if jobs == 1 or len(paths) < 8:
+        from poster_gen.check import check_file
+
+        campaign = load_campaign(campaign_path)
+        return [check_file(p, campaign, color) for p in paths]
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=_init_checker,
+                             initargs=(str(campaign_path), color)) as pool:
+        return list(pool.map(_check_one, paths, chunksize=8))
 
 
 def write_manifest(path: Path, entries: list[dict]) -> Path:

@@ -23,6 +23,8 @@ class Context:
     def __init__(self, campaign_opt: str | None):
         self.campaign_opt = campaign_opt
         self._campaign = None
+        self.designs_opt: str | None = None  # --designs DIR
+        self.proof = False  # batch --proof
 
     @property
     def campaign_path(self) -> Path:
@@ -37,6 +39,36 @@ class Context:
 
             self._campaign = load_campaign(self.campaign_path)
         return self._campaign
+
+    @property
+    def design_dirs(self) -> list[Path]:
+        """Searched before the packaged designs: --designs DIR, then templates/ next to the campaign file."""
+        dirs = [Path(self.designs_opt)] if self.designs_opt else []
+        near = self.campaign_path.parent / "templates"
+        if near.is_dir():
+            dirs.append(near)
+        return dirs
+
+
+def _store(name: str):
+    """An option that sets an attribute of the shared Context (options every command may take)."""
+
+    def callback(ctx, _param, value):
+        obj = ctx.find_object(Context)
+        if obj is None:
+            obj = ctx.obj = Context(None)
+        if value is not None:
+            setattr(obj, name, value)
+        return value
+
+    return callback
+
+
+_designs_option = click.option(
+    "--designs", "designs_opt", metavar="DIR", expose_value=False, callback=_store("designs_opt"),
+    type=click.Path(exists=True, file_okay=False),
+    help="Your designs folder, searched before the packaged designs (default: templates/ next to the campaign file).",
+)
 
 
 class FriendlyGroup(click.Group):
@@ -70,6 +102,21 @@ def _print_table(rows: list[list[str]], headers: list[str]) -> None:
     click.echo("  ".join("-" * w for w in widths))
     for r in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
+
+
+_COLOR_HELP = "PDF colour: rgb (default; what screens and most shops take) or cmyk (DeviceCMYK only)."
+_MARKS_HELP = "PDF: trim marks and a slug line outside the bleed (the page grows 14 mm a side)."
+_PDFX_HELP = "PDF/X-1a:2001 with a FOGRA39 output intent (implies --color cmyk; see README)."
+
+
+def _pdf_options(color: str | None, marks: bool, pdfx: bool):
+    from poster_gen.pdf import PdfOptions
+
+    if pdfx and color == "rgb":
+        raise PosterGenError("--pdfx allows CMYK only; drop --color rgb or use --color cmyk")
+    opts = PdfOptions(color=color or ("cmyk" if pdfx else "rgb"), marks=marks, pdfx="x1a" if pdfx else "")
+    opts.validate()
+    return opts
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -185,9 +232,13 @@ def sizes(as_json):
 @click.option("--design", "design_id", default="classic", show_default=True, metavar="ID", help="Design id.")
 @click.option("--format", "fmt", default="pdf,png", show_default=True, help="pdf, png or pdf,png.")
 @click.option("--dpi", type=int, help="PNG resolution (default: the size's own).")
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]), default=None, help=_COLOR_HELP)
+@click.option("--marks", is_flag=True, help=_MARKS_HELP)
+@click.option("--pdfx", is_flag=True, help=_PDFX_HELP)
 @click.option("--out", "out", default="output", show_default=True, type=click.Path(file_okay=False), help="Output folder.")
+@_designs_option
 @click.pass_obj
-def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dpi, out):
+def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dpi, color, marks, pdfx, out):
     """Render one artwork and print the paths written, one per line.
 
     \b
@@ -200,9 +251,10 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
     if slogan_id and text is not None:
         raise PosterGenError("give either --slogan or --text, not both")
     formats = parse_formats(fmt)
+    pdf_opts = _pdf_options(color, marks, pdfx)
     c = obj.campaign
-    job = make_job(c, unit_id, slogan_id, size_spec, design_id, text=text, dpi=dpi)
-    res = render_job(c, job, Path(out), formats)
+    job = make_job(c, unit_id, slogan_id, size_spec, design_id, text=text, dpi=dpi, design_dirs=obj.design_dirs)
+    res = render_job(c, job, Path(out), formats, pdf_opts)
     for p in res.files.values():
         click.echo(str(p))
     leg = res.legibility
@@ -226,9 +278,17 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
 @click.option("-j", "--jobs", type=int, default=None, help="Worker processes (default: all cores).")
 @click.option("--force", is_flag=True, help="Render everything again, even what is up to date.")
 @click.option("--shard", metavar="K/N", help="Render only shard K of N of the plan (for spreading over machines).")
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]), default=None, help=_COLOR_HELP)
+@click.option("--marks", is_flag=True, help=_MARKS_HELP)
+@click.option("--pdfx", is_flag=True, help=_PDFX_HELP)
+@click.option("--no-check", "no_check", is_flag=True, help="Skip the preflight ('poster-gen check') of the files at the end.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
+@click.option("--proof", is_flag=True, expose_value=False, callback=_store("proof"),
+              help="Also write the proof sheet OUT/index.html (see 'poster-gen proof').")
+@_designs_option
 @click.pass_obj
-def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id, fmt, dpi, jobs, force, shard, quiet):
+def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id, fmt, dpi, jobs, force, shard, color, marks,
+          pdfx, no_check, quiet):
     """Render every unit x slogan x size (or a --plan), and write OUT/manifest.json.
 
     Re-runs are incremental: only artworks whose inputs changed are redone.
@@ -246,15 +306,16 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
     from poster_gen.progress import Progress
 
     formats = parse_formats(fmt)
+    pdf_opts = _pdf_options(color, marks, pdfx)
     c = obj.campaign
-    load_design(design_id)
+    load_design(design_id, obj.design_dirs)
     if jobs is not None and jobs < 1:
         raise PosterGenError(f"-j {jobs}: give 1 or more worker processes")
     problems: list[str] = []
     if plan:
         if units_opt or slogans_opt or sizes_opt:
             raise PosterGenError("--plan already lists units, slogans and sizes; drop --units/--slogans/--sizes")
-        orders, problems = read_plan(Path(plan), c, {d.id for d in list_designs()}, design_id)
+        orders, problems = read_plan(Path(plan), c, {d.id for d in list_designs(obj.design_dirs)}, design_id)
         for p in problems:
             click.echo(f"poster-gen: skipped: {p}", err=True)
     else:
@@ -274,7 +335,8 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
         bar(done, total, f"{order.unit} {order.size} slogan {order.slogan}", err)
 
     report = run_batch(
-        obj.campaign_path, orders, Path(out), formats, jobs=jobs, dpi=dpi, progress=progress, force=force, shard=shard_kn
+        obj.campaign_path, orders, Path(out), formats, pdf_opts, jobs=jobs, dpi=dpi, progress=progress, force=force,
+        shard=shard_kn, design_dirs=obj.design_dirs,
     )
     small = sum(1 for e in report.made if e["legible"] is False)
     if not quiet:
@@ -284,7 +346,65 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
             + f", {small} below the recommended capital height; {report.seconds:.1f} s; manifest: {report.manifest}",
             err=True,
         )
-    if report.failed or problems:
+    bad_files = 0
+    checks: list = []
+    if not no_check and report.entries:
+        from poster_gen.batch import check_outputs
+        from poster_gen.check import format_report, summary_line
+
+        checks = check_outputs(Path(out), report.entries, obj.campaign_path, pdf_opts.color, jobs)
+        bad_files = sum(not r.ok for r in checks)
+        noteworthy = [r for r in checks if r.problems]
+        if noteworthy:
+            click.echo(format_report(noteworthy, summary=False), err=True)
+        if not quiet:
+            click.echo(f"preflight: {summary_line(checks)}", err=True)
+    if obj.proof:
+        _batch_proof(obj, Path(out), report, checks, jobs, quiet)
+    if report.failed or problems or bad_files:
+        sys.exit(1)
+
+
+def _batch_proof(obj: Context, out: Path, report, checks, jobs, quiet) -> None:
+    from poster_gen.proof import write_proof
+
+    if Path(report.manifest).name != "manifest.json":
+        click.echo("proof: this shard wrote its own manifest; run 'poster-gen merge' then 'poster-gen proof'", err=True)
+        return
+    failed = [(f"{o.unit} {o.size} slogan {o.slogan} ({o.design})", err) for o, err in report.failed]
+    res = write_proof(out, obj.campaign_path, obj.design_dirs, checks=checks, failed=failed, jobs=jobs)
+    if not quiet:
+        click.echo(f"proof: {res.index}", err=True)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--color", type=click.Choice(["rgb", "cmyk"]), default=None,
+              help="Require this colour mode (default: the mode each file says it was made in).")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def check(obj: Context, files, color, as_json):
+    """Preflight PDF and PNG files (or folders of them) written by poster-gen.
+
+    PDF: page boxes match the size it claims, fonts embedded and subset, only
+    the colour space asked for, its text is an approved slogan (drafts are
+    flagged, not failed). PNG: complete, sRGB, pixel size = physical size at its
+    dpi. Exit code 1 when any file fails, 2 when a file is missing.
+
+    \b
+    Examples:
+      poster-gen check output/xa-bang-mac/ap-phich-54x79-4.pdf
+      poster-gen check output --color cmyk --json
+    """
+    from poster_gen.check import check_files, collect_files, format_report, report_json
+
+    paths = collect_files(list(files))
+    results = check_files(paths, obj.campaign, color)
+    if as_json:
+        click.echo(json.dumps(report_json(results), ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_report(results))
+    if any(not r.ok for r in results):
         sys.exit(1)
 
 
@@ -301,6 +421,63 @@ def merge(out):
 
     path, n, count = merge_manifests(Path(out))
     click.echo(f"merged {n} shard manifests, {count} artworks: {path}")
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@_designs_option
+@click.pass_obj
+def designs(obj: Context, as_json):
+    """List the designs: yours (--designs DIR, templates/ next to the campaign) first, then the packaged ones.
+
+    \b
+    Examples:
+      poster-gen designs
+      poster-gen designs --designs my-designs --json
+    """
+    from poster_gen.design import list_designs
+
+    found = list_designs(obj.design_dirs)
+    if as_json:
+        click.echo(json.dumps(
+            [
+                {"id": d.id, "name": d.name, "kinds": list(d.kinds), "description": d.description, "path": d.path,
+                 "packaged": d.packaged, "extends": list(d.extends)}
+                for d in found
+            ],
+            ensure_ascii=False,
+            indent=1,
+        ))
+        return
+    _print_table(
+        [[d.id, ", ".join(d.kinds), ("" if d.packaged else "(yours) ") + d.description] for d in found],
+        ["id", "kinds", "description"],
+    )
+
+
+@cli.command()
+@click.argument("out", default="output", type=click.Path(file_okay=False))
+@click.option("-j", "--jobs", type=int, default=None, help="Worker processes for the previews (default: all cores).")
+@_designs_option
+@click.pass_obj
+def proof(obj: Context, out, jobs):
+    """Write OUT/index.html: every artwork of OUT/manifest.json as a small preview,
+    grouped by unit, with its slogan, size, design, capital height and legibility,
+    links to its PDF and PNG, and the preflight results when the manifest has them.
+
+    \b
+    Examples:
+      poster-gen batch --out output && poster-gen proof output
+      poster-gen batch --out output --proof
+    """
+    from poster_gen.proof import write_proof
+
+    if jobs is not None and jobs < 1:
+        raise PosterGenError(f"-j {jobs}: give 1 or more worker processes")
+    res = write_proof(Path(out), obj.campaign_path, obj.design_dirs, jobs=jobs)
+    click.echo(str(res.index))
+    if res.preview_failures:
+        click.echo(f"warning: {res.preview_failures} artworks have no preview; see the page", err=True)
 
 
 def main(argv=None):

@@ -7,6 +7,7 @@ fitted by the layout engine. Nothing here draws.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from poster_gen.campaign import Campaign, Slogan, Unit
@@ -17,7 +18,7 @@ from poster_gen.layout import FitOptions, Region, TextBlock, fit
 from poster_gen.scene import Glyph, GlyphRun, Rect, Scene
 from poster_gen.sizes import PT_PER_MM, Size
 from poster_gen.text import clean, upper
-from poster_gen.words import Word, split_words
+from poster_gen.words import Word, phrase_keys, proper_names, split_words
 
 MIN_READABLE_FRACTION = 0.5  # below half the recommended capital height the job fails
 
@@ -54,6 +55,14 @@ class Artwork:
     warnings: tuple[str, ...] = ()
 
 
+@lru_cache(maxsize=8)
+def campaign_names(campaign: Campaign) -> frozenset:
+    """Place and proper names from the campaign's mixed-case texts, kept whole
+    even in all-capital headings ("BẰNG MẠC", "VIỆT NAM", "CHI LĂNG")."""
+    texts = [campaign.name, campaign.issuer, *(u.name for u in campaign.units)]
+    return phrase_keys([*proper_names(texts), "Việt Nam"])
+
+
 def template_context(campaign: Campaign, unit: Unit, slogan: Slogan) -> dict:
     d = campaign.event_date
     return {
@@ -85,7 +94,7 @@ def compose(
             f"design '{design.id}' has no layout for kind '{size.kind}' (it has: {', '.join(design.kinds)}); "
             "choose another --design"
         )
-    lay = design.kinds[size.kind]
+    lay = design.layout_for(size.kind, size.width_mm, size.height_mm)
     bleed = size.bleed_mm * PT_PER_MM
     cw, ch = size.width_pt + 2 * bleed, size.height_pt + 2 * bleed
     safe = size.safe_mm * PT_PER_MM
@@ -109,7 +118,10 @@ def compose(
         ]
     for r in lay.rects:
         reg = _region(r.box, areas[r.on])
-        items.append(Rect(reg.x_pt, reg.y_pt, reg.w_pt, reg.h_pt, design.color(r.color)))
+        x0, y0, x1, y1 = reg.x_pt, reg.y_pt, reg.x_pt + reg.w_pt, reg.y_pt + reg.h_pt
+        x0, y0 = (0.0 if "left" in r.to_edge else x0), (0.0 if "top" in r.to_edge else y0)
+        x1, y1 = (cw if "right" in r.to_edge else x1), (ch if "bottom" in r.to_edge else y1)
+        items.append(Rect(x0, y0, x1 - x0, y1 - y0, design.color(r.color)))
 
     ctx = template_context(campaign, unit, slogan)
     legibility: Legibility | None = None
@@ -125,7 +137,9 @@ def compose(
             continue
         font = load_font(design.fonts[t.font], search)
         marked = slogan.breaks if (t.field == "slogan" and slogan.breaks and source == slogan.text) else None
-        words = split_words(source, marked=marked)
+        if t.field != "slogan" and ("|" in source or "~" in source):  # a design field's break markers
+            marked, source = source, clean(source.replace("|", " ").replace("~", " "))
+        words = split_words(source, marked=marked, names=campaign_names(campaign))
         if t.case == "upper":
             words = [Word(upper(w.text), w.syllables, w.break_cost) for w in words]
         display = " ".join(w.text for w in words)

@@ -216,6 +216,24 @@ def _merge_texts(base: list, over: list) -> list:
     return [b for b in out if not (isinstance(b, dict) and b.get("remove") is True)]
 
 
+def _cascade_removals(merged: dict, own: dict) -> None:
+    """A text block removed from a kind is removed from its portrait/landscape variants too."""
+    kinds = own.get("kinds")
+    if not isinstance(kinds, dict):
+        return
+    for kind, kraw in kinds.items():
+        if not isinstance(kraw, dict) or not isinstance(kraw.get("text"), list):
+            continue
+        removed = {b.get("field") for b in kraw["text"] if isinstance(b, dict) and b.get("remove") is True}
+        target = merged.get("kinds", {}).get(kind)
+        if not removed or not isinstance(target, dict):
+            continue
+        for orient in ORIENTATIONS:
+            var = target.get(orient)
+            if isinstance(var, dict) and isinstance(var.get("text"), list):
+                var["text"] = [b for b in var["text"] if not (isinstance(b, dict) and b.get("field") in removed)]
+
+
 def _resolve_raw(src: _Source, sources: list[_Source]) -> tuple[dict, tuple[str, ...]]:
     """The file's data with its parents merged in, and the parents' paths."""
     chain = [src]
@@ -241,6 +259,7 @@ def _resolve_raw(src: _Source, sources: list[_Source]) -> tuple[dict, tuple[str,
         own = dict(s.data or {})
         own.pop("extends", None)
         merged = _merge(merged, own)
+        _cascade_removals(merged, own)
     if len(chain) > 1:
         own = src.data or {}
         parent = chain[1]

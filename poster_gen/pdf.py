@@ -2,6 +2,17 @@
 
 Glyphs are drawn at the exact positions layout gave (HarfBuzz kerning
 included) using TJ adjustments, so the text stays extractable, spaces and all.
+
+Page boxes are set here from ``marks.page_geometry``: TrimBox is the finished
+size, BleedBox the trim plus bleed (the scene's canvas), MediaBox the bleed
+box plus a margin for crop marks when they are asked for. reportlab's own
+``cropMarks``/``bleedWidth`` option is not used: it scales the artwork.
+
+Colour: ``rgb`` paints with DeviceRGB (what screens and most shops' RIPs take
+today); ``cmyk`` paints only with DeviceCMYK (``k``/``K`` operators, marks in
+registration 100/100/100/100). ``pdfx`` makes a PDF/X-1a:2001 file: an
+OutputIntent naming the registered FOGRA39 condition with our FOGRA39 profile
+(``poster_gen/data``) embedded, and the GTS_PDFX identification keys.
 """
 
 from __future__ import annotations
@@ -11,19 +22,64 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.pdfdoc import (
+    PDFArray,
+    PDFDate,
+    PDFDictionary,
+    PDFInfo,
+    PDFName,
+    PDFStream,
+    PDFString,
+    PDFZCompress,
+)
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from poster_gen import __version__
+from poster_gen.errors import PosterGenError
+from poster_gen.marks import Marks, PageGeometry, crop_marks, page_geometry
 from poster_gen.output import atomic_write
 from poster_gen.scene import Color, GlyphRun, Rect, Scene
+from poster_gen.sizes import PT_PER_MM
+
+COLOR_MODES = ("rgb", "cmyk")
+PDFX_MODES = ("x1a",)
+PDFX_VERSION = "PDF/X-1:2001"
+PDFX_CONFORMANCE = "PDF/X-1a:2001"
+
+# Characterised printing conditions of the ICC registry: id -> (OutputCondition,
+# Info, the profile shipped in poster_gen/data and embedded as DestOutputProfile).
+OUTPUT_CONDITIONS = {
+    "FOGRA39": (
+        "Coated FOGRA39 (ISO 12647-2:2004)",
+        "Offset printing, ISO 12647-2:2004/Amd 1, paper types 1 and 2 (coated), 115 lpcm",
+        "FOGRA39L-poster-gen.icc",
+    ),
+}
+DEFAULT_OUTPUT_CONDITION = "FOGRA39"
+REGISTRY = "http://www.color.org"
 
 
 @dataclass(frozen=True)
 class PdfOptions:
     color: str = "rgb"  # rgb | cmyk
-    marks: bool = False
-    slug: str = ""
+    marks: bool = False  # trim marks and a slug line outside the bleed
+    slug: str = ""  # the slug line's text (api.render_job fills it in)
+    pdfx: str = ""  # "" | "x1a": PDF/X-1a:2001 (needs color="cmyk")
+    output_condition: str = DEFAULT_OUTPUT_CONDITION
+
+    def validate(self) -> None:
+        if self.color not in COLOR_MODES:
+            raise PosterGenError(f"colour mode '{self.color}' is unknown; give rgb or cmyk")
+        if self.pdfx:
+            if self.pdfx not in PDFX_MODES:
+                raise PosterGenError(f"PDF/X mode '{self.pdfx}' is unknown; give {', '.join(PDFX_MODES)}")
+            if self.color != "cmyk":
+                raise PosterGenError("PDF/X-1a allows CMYK only; use --color cmyk with --pdfx")
+            if self.output_condition not in OUTPUT_CONDITIONS:
+                raise PosterGenError(
+                    f"output condition '{self.output_condition}' is unknown; give {', '.join(OUTPUT_CONDITIONS)}"
+                )
 
 
 @lru_cache(maxsize=None)
@@ -39,6 +95,10 @@ def _fmt(v: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
+def _mm(v_pt: float) -> str:
+    return _fmt(v_pt / PT_PER_MM)
+
+
 def _fill_op(color: Color, mode: str) -> str:
     if mode == "cmyk":
         c, m, y, k = color.cmyk
@@ -47,14 +107,40 @@ def _fill_op(color: Color, mode: str) -> str:
     return f"{_fmt(r)} {_fmt(g)} {_fmt(b)} rg"
 
 
+def _stroke_op(color: Color, mode: str) -> str:
+    op = _fill_op(color, mode)
+    return op[:-2] + ("K" if mode == "cmyk" else "RG")
+
+
+def writer_keywords(scene: Scene, geo: PageGeometry, opts: PdfOptions) -> tuple[str, ...]:
+    """What the writer adds to /Keywords, for preflight to compare against."""
+    tw, th = geo.canvas_w_pt - 2 * geo.bleed_pt, geo.canvas_h_pt - 2 * geo.bleed_pt
+    kw = [
+        f"color={opts.color}",
+        f"trim_mm={_mm(tw)}x{_mm(th)}",
+        f"bleed_mm={_mm(geo.bleed_pt)}",
+        f"marks={'yes' if geo.marks else 'no'}",
+    ]
+    if opts.pdfx:
+        kw.append(f"pdfx={opts.pdfx}")
+    claimed = {k.split("=", 1)[0] for k in scene.keywords}
+    return tuple(k for k in kw if k.split("=", 1)[0] not in claimed)
+
+
 def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions()) -> bytes:
+    opts.validate()
     buf = io.BytesIO()
-    fonts = sorted({it.font_path for it in scene.items if isinstance(it, GlyphRun)})
-    first_font = _rl_font(fonts[0])[0] if fonts else None
-    page_w, page_h = scene.width_pt, scene.height_pt
+    geo = page_geometry(scene.width_pt, scene.height_pt, scene.bleed_pt, marks=opts.marks)
+    marks = crop_marks(geo, opts.slug)
+    runs = [it for it in scene.items if isinstance(it, GlyphRun)]
+    if marks.slug is not None:
+        runs.append(marks.slug)
+    fonts = sorted({r.font_path for r in runs})
+    # A TrueType initial font keeps reportlab from adding an unused Helvetica.
+    first_font = _rl_font(fonts[0])[0] if fonts else _rl_font(_fallback_font())[0]
     canv = Canvas(
         buf,
-        pagesize=(page_w, page_h),
+        pagesize=(geo.media_w_pt, geo.media_h_pt),
         invariant=1,
         pageCompression=1,
         initialFontName=first_font,
@@ -62,26 +148,59 @@ def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions()) -> bytes:
     )
     canv.setTitle(scene.title)
     canv.setSubject(scene.subject)
-    canv.setKeywords(", ".join(scene.keywords))
+    canv.setKeywords(", ".join((*scene.keywords, *writer_keywords(scene, geo, opts))))
     canv.setCreator(f"poster-gen {__version__}")
     canv.setAuthor("poster-gen")
     canv.setProducer(f"poster-gen {__version__}")
-    tx, ty, tw, th = scene.trim_pt
-    canv.setTrimBox((tx, page_h - ty - th, tx + tw, page_h - ty))
-    canv.setBleedBox((0, 0, page_w, page_h))
+    canv.setTrimBox(geo.trim_box)
+    canv.setBleedBox(geo.bleed_box)
     code: list[str] = []
+    if geo.marks:
+        o = geo.origin_pt
+        # the artwork in its own frame, clipped to the bleed box
+        code.append(f"q 1 0 0 1 {_fmt(o)} {_fmt(o)} cm 0 0 {_fmt(scene.width_pt)} {_fmt(scene.height_pt)} re W n")
+    code += _scene_ops(canv, scene, opts.color)
+    if geo.marks:
+        code.append("Q")
+        code += _marks_ops(canv, marks, geo, opts.color)
+    canv._code.extend(code)  # reportlab has no public raw-operator API
+    canv.showPage()
+    if opts.pdfx:
+        _add_pdfx(canv, opts)
+    canv.save()
+    return buf.getvalue()
+
+
+def _fallback_font() -> str:
+    from poster_gen.fonts import load_font
+    from poster_gen.marks import SLUG_FONT
+
+    return str(load_font(SLUG_FONT).path)
+
+
+def _scene_ops(canv: Canvas, scene: Scene, mode: str) -> list[str]:
+    page_h = scene.height_pt
+    code = []
     for item in scene.items:
         if isinstance(item, Rect):
             y = page_h - item.y_pt - item.h_pt
             code.append(
-                f"{_fill_op(item.color, opts.color)} {_fmt(item.x_pt)} {_fmt(y)} {_fmt(item.w_pt)} {_fmt(item.h_pt)} re f"
+                f"{_fill_op(item.color, mode)} {_fmt(item.x_pt)} {_fmt(y)} {_fmt(item.w_pt)} {_fmt(item.h_pt)} re f"
             )
         elif isinstance(item, GlyphRun):
-            code.append(_text_ops(canv, item, page_h, opts.color))
-    canv._code.extend(code)  # reportlab has no public raw-operator API
-    canv.showPage()
-    canv.save()
-    return buf.getvalue()
+            code.append(_text_ops(canv, item, page_h, mode))
+    return code
+
+
+def _marks_ops(canv: Canvas, marks: Marks, geo: PageGeometry, mode: str) -> list[str]:
+    h = geo.media_h_pt
+    code = [f"q {_fmt(marks.line_pt)} w 0 J {_stroke_op(marks.color, mode)}"]
+    for s in marks.segments:
+        code.append(f"{_fmt(s.x0_pt)} {_fmt(h - s.y0_pt)} m {_fmt(s.x1_pt)} {_fmt(h - s.y1_pt)} l S")
+    code.append("Q")
+    if marks.slug is not None:
+        code.append(_text_ops(canv, marks.slug, h, mode))
+    return code
 
 
 def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
@@ -121,6 +240,61 @@ def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
     flush()
     out.append("ET")
     return "\n".join(out)
+
+
+class _PdfXInfo(PDFInfo):
+    """The document information dictionary with the PDF/X identification keys."""
+
+    pdfx: dict = {}
+
+    def format(self, document):
+        D = {}
+        D["Title"] = PDFString(self.title)
+        D["Author"] = PDFString(self.author)
+        D["ModDate"] = D["CreationDate"] = PDFDate(ts=document._timeStamp, dateFormatter=self._dateFormatter)
+        D["Producer"] = PDFString(self.producer)
+        D["Creator"] = PDFString(self.creator)
+        D["Subject"] = PDFString(self.subject)
+        D["Keywords"] = PDFString(self.keywords)
+        D["Trapped"] = PDFName(self.trapped)
+        for k, v in self.pdfx.items():
+            D[k] = PDFString(v)
+        return PDFDictionary(D).format(document)
+
+
+def _add_pdfx(canv: Canvas, opts: PdfOptions) -> None:
+    doc = canv._doc
+    info = _PdfXInfo()
+    info.__dict__.update(doc.info.__dict__)
+    info.trapped = "False"
+    info.pdfx = {"GTS_PDFXVersion": PDFX_VERSION, "GTS_PDFXConformance": PDFX_CONFORMANCE}
+    doc.info = info
+    condition, about, profile = OUTPUT_CONDITIONS[opts.output_condition]
+    entries = {
+        "Type": PDFName("OutputIntent"),
+        "S": PDFName("GTS_PDFX"),
+        "OutputConditionIdentifier": PDFString(opts.output_condition),
+        "OutputCondition": PDFString(condition),
+        "RegistryName": PDFString(REGISTRY),
+        "Info": PDFString(about),
+    }
+    if profile:
+        icc = PDFStream(PDFDictionary({"N": 4, "Alternate": PDFName("DeviceCMYK")}), _icc_bytes(profile), [PDFZCompress])
+        entries["DestOutputProfile"] = doc.Reference(icc)
+    intent = PDFDictionary(entries)
+    cat = doc.Catalog
+    cat.__NoDefault__ = [*type(cat).__NoDefault__, "OutputIntents"]
+    cat.OutputIntents = PDFArray([intent])
+
+
+@lru_cache(maxsize=None)
+def _icc_bytes(name: str) -> bytes:
+    from poster_gen.resources import data_dir
+
+    try:
+        return (data_dir() / name).read_bytes()
+    except OSError as exc:
+        raise PosterGenError(f"colour profile {name} is missing ({exc.strerror}); reinstall poster-gen") from None
 
 
 def write_pdf(scene: Scene, path, opts: PdfOptions = PdfOptions()) -> None:

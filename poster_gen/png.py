@@ -216,7 +216,10 @@ def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: in
     ppm = round(dpi / 0.0254)
     fh.write(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
     for key, value in text:
-        fh.write(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + value.encode("latin-1", "replace")))
+        if value.isascii():
+            fh.write(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + value.encode("ascii")))
+        else:  # Vietnamese: iTXt holds UTF-8 (flags 0 0, no language tag, no translated keyword)
+            fh.write(_chunk(b"iTXt", key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + value.encode("utf-8")))
     comp = zlib.compressobj(compress_level, zlib.DEFLATED, 15, 9)
     stride = width * bpp
     prev_last: Image.Image | None = None
@@ -249,8 +252,32 @@ def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: in
     fh.write(_chunk(b"IEND", b""))
 
 
+def png_metadata(scene: Scene, opts: PngOptions) -> tuple[tuple[str, str], ...]:
+    """Text chunks for preflight: what the picture is and its physical size.
+
+    ``width_mm``/``height_mm`` are the size the pixels cover (the trim, or the
+    trim plus bleed when ``opts.bleed``); ``poster-gen check`` compares them
+    with the pixel size at the pHYs dpi.
+    """
+    from poster_gen.sizes import PT_PER_MM
+
+    b = 0.0 if opts.bleed else scene.bleed_pt
+
+    def mm(v_pt: float) -> str:
+        return f"{v_pt / PT_PER_MM:.3f}".rstrip("0").rstrip(".")
+
+    keywords = (
+        *scene.keywords,
+        f"width_mm={mm(scene.width_pt - 2 * b)}",
+        f"height_mm={mm(scene.height_pt - 2 * b)}",
+        f"dpi={opts.dpi}",
+        f"bleed={'yes' if opts.bleed else 'no'}",
+    )
+    out = [("Title", scene.title), ("Description", scene.subject), ("Keywords", ", ".join(keywords))]
+    return tuple((k, v) for k, v in out if v)
+
+
 def write_png(scene: Scene, path, opts: PngOptions) -> None:
+    text = (*png_metadata(scene, opts), *opts.text)
     with atomic_write(path) as fh:
-        encode_png(
-            render_strips(scene, opts), opts.width_px, opts.height_px, opts.dpi, fh, opts.compress_level, opts.text
-        )
+        encode_png(render_strips(scene, opts), opts.width_px, opts.height_px, opts.dpi, fh, opts.compress_level, text)

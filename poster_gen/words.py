@@ -68,29 +68,72 @@ class Lexicon:
     def __contains__(self, phrase: str) -> bool:
         return tuple(syllable_key(strip_punct(p)) for p in phrase.split()) in self._words
 
-    def joins(self, syllables: list[str]) -> list[bool]:
+    def joins(self, syllables: list[str], extra: frozenset = frozenset()) -> list[bool]:
         """For each gap between syllables, True where a lexicon word spans it.
 
-        Greedy longest match from the left; a syllable carrying punctuation
-        at its end closes any word.
+        The segmentation uses the fewest words, and among those the one with
+        the longest words (so "quyền sở hữu trí tuệ" keeps "sở hữu trí tuệ"
+        whole rather than "quyền sở hữu" + "trí tuệ"). A syllable carrying
+        punctuation at its end closes any word. ``extra`` holds more words as
+        tuples of syllable keys (e.g. the campaign's place names).
         """
         keys = [syllable_key(strip_punct(s)) for s in syllables]
         n = len(keys)
+        max_len = max(self.max_len, max((len(w) for w in extra), default=1))
+        # best[i] = (words used, -sum of squared lengths) for syllables[i:]
+        best: list[tuple[int, int]] = [(0, 0)] * (n + 1)
+        step = [1] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            best[i] = (best[i + 1][0] + 1, best[i + 1][1] - 1)
+            step[i] = 1
+            for length in range(2, min(max_len, n - i) + 1):
+                span = syllables[i : i + length]
+                if any(_ends_phrase(x) for x in span[:-1]) or not all(keys[i : i + length]):
+                    break
+                k = tuple(keys[i : i + length])
+                if k in self._words or k in extra:
+                    cand = (best[i + length][0] + 1, best[i + length][1] - length * length)
+                    if cand < best[i]:
+                        best[i] = cand
+                        step[i] = length
         joined = [False] * max(0, n - 1)
         i = 0
         while i < n:
-            best = 1
-            for length in range(min(self.max_len, n - i), 1, -1):
-                span = syllables[i : i + length]
-                if any(_ends_phrase(s) for s in span[:-1]) or any(not k for k in keys[i : i + length]):
-                    continue
-                if tuple(keys[i : i + length]) in self._words:
-                    best = length
-                    break
-            for g in range(i, i + best - 1):
+            for g in range(i, i + step[i] - 1):
                 joined[g] = True
-            i += best
+            i += step[i]
         return joined
+
+
+def phrase_keys(phrases) -> frozenset:
+    """Multi-syllable phrases as lookup keys, for ``split_words(names=...)``."""
+    out = set()
+    for p in phrases:
+        parts = tuple(syllable_key(strip_punct(x)) for x in p.split())
+        if len(parts) >= 2 and all(parts):
+            out.add(parts)
+    return frozenset(out)
+
+
+def proper_names(texts) -> list[str]:
+    """Runs of two or more capitalised syllables in mixed-case texts ("Bằng Mạc", "Việt Nam").
+
+    A text's first syllable is skipped: it is capitalised as the start of the
+    name ("Xã", "Phòng"), not as part of a proper name.
+    """
+    names = []
+    for t in texts:
+        run: list[str] = []
+        for syl in [*t.split()[1:], ""]:
+            core = strip_punct(syl)
+            if core and _is_cap(core):
+                run.append(core)
+                if not _ends_phrase(syl):
+                    continue
+            if len(run) >= 2:
+                names.append(" ".join(run))
+            run = []
+    return names
 
 
 def _ends_phrase(s: str) -> bool:
@@ -100,10 +143,6 @@ def _ends_phrase(s: str) -> bool:
 def _is_cap(s: str) -> bool:
     """Capitalised syllable, not an acronym such as UBND."""
     return s[:1].isupper() and not (len(s) > 1 and s.isupper())
-
-
-def _starts_with_punct(s: str) -> bool:
-    return bool(s) and s[0] in PUNCT
 
 
 @lru_cache(maxsize=1)
@@ -118,12 +157,16 @@ def default_lexicon() -> Lexicon:
     return Lexicon(entries)
 
 
-def split_words(source: str, lexicon: Lexicon | None = None, marked: str | None = None) -> list[Word]:
+def split_words(
+    source: str, lexicon: Lexicon | None = None, marked: str | None = None, names: frozenset = frozenset()
+) -> list[Word]:
     """Split text into unbreakable words with the cost of breaking after each.
 
     ``source`` is the text as written (mixed case helps spot proper names);
     ``marked`` optionally carries '|' (preferred break) and '~' (no break)
-    markers from the campaign file.
+    markers from the campaign file; ``names`` (see ``phrase_keys``) adds
+    words such as the campaign's place names, which matter in all-capital
+    headings where capitalisation cannot reveal them.
     """
     lexicon = lexicon or default_lexicon()
     prefer: set[int] = set()
@@ -141,7 +184,7 @@ def split_words(source: str, lexicon: Lexicon | None = None, marked: str | None 
     if not syllables:
         return []
     n = len(syllables)
-    join = lexicon.joins(syllables)
+    join = lexicon.joins(syllables, names)
     # proper names: a run of capitalised syllables in mixed-case text ("Bằng Mạc")
     if any(ch.islower() for ch in source):
         for g in range(n - 1):

@@ -1,0 +1,423 @@
+"""The proof sheet: OUT/index.html to review a whole batch in a browser.
+
+It reads OUT/manifest.json, draws a small preview of every artwork from its
+scene (never by shrinking the print PNG) into OUT/_proof/, and writes one
+HTML page from ``templates/proof.html.j2`` with jinja2 autoescaping on.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
+from PIL import Image, features
+
+from poster_gen.errors import PosterGenError
+from poster_gen.output import atomic_write
+from poster_gen.scene import Scene
+from poster_gen.sizes import KINDS, MM_PER_INCH
+
+PROOF_DIR = "_proof"
+INDEX = "index.html"
+TEMPLATE = "proof.html.j2"
+PREVIEW_AREA_PX = 400 * 300  # about 400 px wide for a pano
+PREVIEW_MAX_SIDE_PX = 900
+
+
+# ---- previews ----------------------------------------------------------------
+
+
+def preview_size(width_mm: float, height_mm: float, area_px: int = PREVIEW_AREA_PX, max_side: int = PREVIEW_MAX_SIDE_PX):
+    """Pixel size and dpi of a preview: a fixed area, the longest side capped."""
+    aspect = width_mm / height_mm
+    w = math.sqrt(area_px * aspect)
+    h = w / aspect
+    k = min(1.0, max_side / max(w, h))
+    w, h = max(1, round(w * k)), max(1, round(h * k))
+    dpi = w / (width_mm / MM_PER_INCH)
+    return w, h, dpi
+
+
+def render_preview(scene: Scene, width_mm: float, height_mm: float, **kw) -> Image.Image:
+    """Draw the scene's trim area small, with the same PNG writer as the print files."""
+    from poster_gen.png import PngOptions, render_strips
+
+    w, h, dpi = preview_size(width_mm, height_mm, **kw)
+    img = Image.new("RGB", (w, h), (255, 255, 255))
+    y = 0
+    for strip in render_strips(scene, PngOptions(dpi=dpi, width_px=w, height_px=h, palette=False)):
+        part = strip[-1] if isinstance(strip, tuple) else strip
+        if part.mode != "RGB":
+            part = part.convert("RGB")
+        img.paste(part, (0, y))
+        y += part.height
+    return img
+
+
+def preview_format() -> str:
+    return "webp" if features.check("webp") else "png"
+
+
+def save_preview(img: Image.Image, path: Path) -> None:
+    fmt = path.suffix.lstrip(".").lower()
+    with atomic_write(path) as fh:
+        if fmt == "webp":
+            img.save(fh, "WEBP", quality=82, method=4)
+        elif fmt in ("jpg", "jpeg"):
+            img.save(fh, "JPEG", quality=85, optimize=True)
+        else:
+            img.quantize(64).save(fh, "PNG", optimize=True)
+
+
+# ---- what the page shows ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProofItem:
+    anchor: str
+    unit: str
+    slogan_id: str
+    slogan: str  # the approved text (or the set lines when the campaign does not know it)
+    lines: tuple[str, ...]
+    size: str
+    size_label: str
+    kind: str
+    kind_label: str
+    design: str
+    cap_height_mm: float | None
+    required_cap_mm: float | None
+    viewing_m: float | None
+    verdict: str  # ok | small | unknown
+    warnings: tuple[str, ...]
+    links: tuple[tuple[str, str, bool], ...]  # (label, href, file exists)
+    preview: str | None  # href of the preview image
+    preview_w: int = 0
+    preview_h: int = 0
+    preview_error: str = ""
+    check_status: str = ""  # pass | fail | draft | "" (not checked)
+    check_errors: tuple[str, ...] = ()
+    check_warnings: tuple[str, ...] = ()
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.verdict != "ok" or self.check_status == "fail" or bool(self.preview_error) or not all(
+            e for _, _, e in self.links
+        )
+
+
+@dataclass(frozen=True)
+class ProofGroup:
+    unit: str
+    name: str
+    items: tuple[ProofItem, ...]
+
+
+@dataclass
+class ProofReport:
+    index: Path
+    artworks: int = 0
+    previews_made: int = 0
+    previews_reused: int = 0
+    preview_failures: int = 0
+    preflight_failures: int = 0
+
+
+def _href(rel: str) -> str:
+    return quote(Path(rel).as_posix(), safe="/")
+
+
+def _check_messages(raw) -> tuple[str, list[str], list[str]]:
+    """(status, errors, warnings) from a manifest entry's "check" value, in any of
+    the shapes a preflight may leave: a FileCheck dict, a list of them, or
+    {"failures": [...]}."""
+    if raw is None:
+        return "", [], []
+    if isinstance(raw, list):
+        parts = [_check_messages(r) for r in raw]
+        errs = [m for _, e, _ in parts for m in e]
+        warns = [m for _, _, w in parts for m in w]
+        states = {st for st, _, _ in parts}
+        status = "fail" if (errs or "fail" in states) else "draft" if "draft" in states else "pass" if states - {""} else ""
+        return status, errs, warns
+    if isinstance(raw, dict):
+        def msgs(key):
+            out = []
+            for m in raw.get(key) or []:
+                if isinstance(m, dict):
+                    text = m.get("message") or json.dumps(m, ensure_ascii=False)
+                    code = m.get("code")
+                    out.append(f"{code}: {text}" if code else text)
+                else:
+                    out.append(str(m))
+            return out
+
+        errs = msgs("errors") + msgs("failures") + msgs("problems")
+        warns = msgs("warnings")
+        prefix = f"{Path(str(raw['file'])).suffix.lstrip('.').upper()}: " if raw.get("file") else ""
+        errs = [prefix + m for m in errs]
+        warns = [prefix + m for m in warns]
+        status = raw.get("status") or ("fail" if errs or raw.get("ok") is False else "pass")
+        return status, errs, warns
+    if isinstance(raw, str):
+        return "fail", [raw], []
+    return "", [], []
+
+
+def _anchor(entry: dict, used: set[str]) -> str:
+    base = "a-" + "-".join(
+        "".join(ch if ch.isalnum() else "-" for ch in str(entry.get(k, ""))) for k in ("unit", "size", "slogan", "design")
+    )
+    name, i = base, 1
+    while name in used:
+        i += 1
+        name = f"{base}-{i}"
+    used.add(name)
+    return name
+
+
+# ---- drawing previews ---------------------------------------------------------------
+
+
+_P: dict = {}
+
+
+def _init_previewer(campaign_path: str, design_dirs: tuple[str, ...]):
+    from poster_gen.campaign import load_campaign
+
+    _P.clear()
+    _P.update(campaign=load_campaign(campaign_path), dirs=[Path(d) for d in design_dirs], designs={})
+
+
+def _make_preview(task: tuple[dict, str]) -> tuple[str, int, int, str]:
+    """(path, width, height, error) for one manifest entry; runs in a worker."""
+    entry, dest = task
+    try:
+        from poster_gen.api import Job, find_slogan, find_unit
+        from poster_gen.compose import compose
+        from poster_gen.design import load_design
+        from poster_gen.sizes import resolve_size
+
+        campaign = _P["campaign"]
+        did = entry.get("design") or "classic"
+        if did not in _P["designs"]:
+            _P["designs"][did] = load_design(did, _P["dirs"])
+        size = resolve_size(str(entry["size"]), kind=entry.get("kind"))
+        job = Job(find_unit(campaign, entry["unit"]), find_slogan(campaign, str(entry["slogan"])), size, _P["designs"][did])
+        art = compose(campaign, job.unit, job.slogan, job.size, job.design)
+        img = render_preview(art.scene, size.width_mm, size.height_mm)
+        save_preview(img, Path(dest))
+        return dest, img.width, img.height, ""
+    except PosterGenError as exc:
+        return dest, 0, 0, str(exc)
+    except (KeyError, TypeError, ValueError) as exc:
+        return dest, 0, 0, f"manifest entry cannot be drawn: {type(exc).__name__}: {exc}"
+
+
+def _fresh(preview: Path, sources: list[Path]) -> tuple[int, int] | None:
+    """The preview's size when it is newer than every file it shows, else None."""
+    try:
+        t = preview.stat().st_mtime_ns
+        if not sources or any(not s.is_file() or s.stat().st_mtime_ns > t for s in sources):
+            return None
+        with Image.open(preview) as im:
+            return im.size
+    except OSError:
+        return None
+
+
+# ---- the page -----------------------------------------------------------------------
+
+
+def proof_environment(extra: list[Path] | None = None) -> Environment:
+    """Jinja2 with autoescape on: the user's template folders first, then the packaged one."""
+    from poster_gen.resources import templates_dir
+
+    loaders = [FileSystemLoader(str(d)) for d in [*(extra or []), templates_dir()]]
+    return Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined, trim_blocks=True,
+                       lstrip_blocks=True, keep_trailing_newline=True)
+
+
+def read_manifest(out: Path) -> list[dict]:
+    path = Path(out) / "manifest.json"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PosterGenError(f"{path} not found; run 'poster-gen batch --out {out}' first") from None
+    except (OSError, ValueError) as exc:
+        raise PosterGenError(f"{path}: cannot be read as JSON ({exc}); run 'poster-gen batch' again") from None
+    entries = data.get("artworks") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise PosterGenError(f"{path}: no \"artworks\" list; is it a poster-gen manifest?")
+    return [e for e in entries if isinstance(e, dict) and e.get("unit") and e.get("size")]
+
+
+def write_proof(
+    out: Path,
+    campaign_path: Path,
+    design_dirs: list[Path] | None = None,
+    checks: list | None = None,
+    failed: list[tuple[str, str]] | None = None,
+    jobs: int | None = None,
+) -> ProofReport:
+    """Write OUT/index.html and OUT/_proof/ previews for the artworks in OUT/manifest.json.
+
+    ``checks``: preflight results (``FileCheck`` or their ``to_dict()``) to show
+    beside the artworks whose files they name; ``failed``: (what, why) of jobs a
+    batch could not render.
+    """
+    from poster_gen import __version__
+    from poster_gen.campaign import load_campaign
+    from poster_gen.sizes import PRESETS
+
+    out = Path(out)
+    entries = read_manifest(out)
+    campaign = load_campaign(campaign_path)
+    report = ProofReport(index=out / INDEX, artworks=len(entries))
+    ext = preview_format()
+    by_file: dict[str, dict] = {}
+    for c in checks or []:
+        d = c.to_dict() if hasattr(c, "to_dict") else c
+        if isinstance(d, dict) and d.get("file"):
+            by_file[os.path.normcase(os.path.abspath(d["file"]))] = d
+
+    # previews: reuse the fresh ones, draw the rest (in parallel when many)
+    proof_dir = out / PROOF_DIR
+    plan: list[tuple[dict, str]] = []
+    previews: dict[int, tuple[str, int, int, str]] = {}
+    for i, e in enumerate(entries):
+        files = e.get("files") or {}
+        stem = Path(next(iter(files.values()))).stem if files else f"{e['size']}-{e.get('slogan', '')}-{e.get('design', '')}"
+        dest = proof_dir / str(e["unit"]) / f"{stem}.{ext}"
+        size = _fresh(dest, [out / rel for rel in files.values()])
+        if size:
+            previews[i] = (str(dest), size[0], size[1], "")
+            report.previews_reused += 1
+        else:
+            plan.append((e, str(dest)))
+    index_of = {id(e): i for i, e in enumerate(entries)}
+    dirs = tuple(str(d) for d in design_dirs or [])
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if plan:
+        if jobs == 1 or len(plan) < 16:
+            _init_previewer(str(campaign_path), dirs)
+            results = map(_make_preview, plan)
+            for (e, _), r in zip(plan, results):
+                previews[index_of[id(e)]] = r
+        else:
+            with ProcessPoolExecutor(max_workers=min(jobs, 8), initializer=_init_previewer,
+                                     initargs=(str(campaign_path), dirs)) as pool:
+                for (e, _), r in zip(plan, pool.map(_make_preview, plan, chunksize=8)):
+                    previews[index_of[id(e)]] = r
+    keep = {os.path.normcase(os.path.abspath(p[0])) for p in previews.values() if not p[3]}
+    if proof_dir.is_dir():
+        for old in proof_dir.rglob(f"*.{ext}"):
+            if os.path.normcase(os.path.abspath(old)) not in keep:
+                try:
+                    old.unlink()
+                except OSError:
+                    pass
+
+    # the records the page shows
+    slogans = {s.id: s.text for s in campaign.slogans}
+    units = {u.id: u.name for u in campaign.units}
+    unit_order = {u.id: i for i, u in enumerate(campaign.units)}
+    used: set[str] = set()
+    items_by_unit: dict[str, list[ProofItem]] = {}
+    for i, e in enumerate(entries):
+        path, pw, ph, perr = previews[i]
+        if perr:
+            report.preview_failures += 1
+        files = e.get("files") or {}
+        links = tuple(
+            (fmt.upper(), _href(rel), (out / rel).is_file()) for fmt, rel in sorted(files.items())
+        )
+        status, errs, warns = _check_messages(e.get("check"))
+        for rel in files.values():
+            d = by_file.get(os.path.normcase(os.path.abspath(out / rel)))
+            if d is not None:
+                st, e2, w2 = _check_messages(d)
+                errs, warns = errs + e2, warns + w2
+                status = "fail" if (status == "fail" or st == "fail") else (st if status in ("", "pass") else status)
+        if errs:
+            status = "fail"
+        if status == "fail":
+            report.preflight_failures += 1
+        legible = e.get("legible")
+        size_id = str(e["size"])
+        preset = PRESETS.get(size_id)
+        w_mm, h_mm = e.get("width_mm"), e.get("height_mm")
+        label = f"{w_mm:g} × {h_mm:g} mm" if w_mm and h_mm else (preset.label if preset else "")
+        kind = str(e.get("kind", ""))
+        item = ProofItem(
+            anchor=_anchor(e, used),
+            unit=str(e["unit"]),
+            slogan_id=str(e.get("slogan", "")),
+            slogan=slogans.get(str(e.get("slogan", "")), " ".join(e.get("lines") or [])),
+            lines=tuple(str(x) for x in e.get("lines") or ()),
+            size=size_id,
+            size_label=label,
+            kind=kind,
+            kind_label=KINDS.get(kind, kind),
+            design=str(e.get("design", "")),
+            cap_height_mm=e.get("cap_height_mm"),
+            required_cap_mm=e.get("required_cap_mm"),
+            viewing_m=e.get("viewing_m"),
+            verdict="ok" if legible is True else ("small" if legible is False else "unknown"),
+            warnings=tuple(str(w) for w in e.get("warnings") or ()),
+            links=links,
+            preview=None if perr else _href(os.path.relpath(path, out)),
+            preview_w=pw,
+            preview_h=ph,
+            preview_error=perr,
+            check_status=status,
+            check_errors=tuple(errs),
+            check_warnings=tuple(warns),
+        )
+        items_by_unit.setdefault(item.unit, []).append(item)
+    kind_order = {k: i for i, k in enumerate(KINDS)}
+    groups = [
+        ProofGroup(
+            unit=u,
+            name=units.get(u, u),
+            items=tuple(sorted(items, key=lambda it: (kind_order.get(it.kind, 9), it.size, it.slogan_id, it.design))),
+        )
+        for u, items in sorted(items_by_unit.items(), key=lambda kv: (unit_order.get(kv[0], 10**6), kv[0]))
+    ]
+    all_items = [it for g in groups for it in g.items]
+    summary = {
+        "artworks": len(all_items),
+        "units": len(groups),
+        "slogans": len({it.slogan_id for it in all_items}),
+        "sizes": Counter(it.size for it in all_items),
+        "designs": Counter(it.design for it in all_items),
+        "legible": sum(it.verdict == "ok" for it in all_items),
+        "small": sum(it.verdict == "small" for it in all_items),
+        "unknown": sum(it.verdict == "unknown" for it in all_items),
+        "checked": sum(bool(it.check_status) for it in all_items),
+        "check_failed": sum(it.check_status == "fail" for it in all_items),
+        "missing_files": sum(not ok for it in all_items for _, _, ok in it.links),
+        "preview_failures": sum(bool(it.preview_error) for it in all_items),
+    }
+    attention = [it for it in all_items if it.check_status == "fail" or it.preview_error or not all(ok for _, _, ok in it.links)]
+    env = proof_environment(list(design_dirs or []))
+    html = env.get_template(TEMPLATE).render(
+        title=f"Proof sheet: {campaign.name}",
+        campaign=campaign,
+        groups=groups,
+        summary=summary,
+        attention=attention,
+        small=[it for it in all_items if it.verdict == "small"],
+        failed=list(failed or []),
+        version=__version__,
+    )
+    with atomic_write(out / INDEX) as fh:
+        fh.write(html.encode("utf-8"))
+    report.previews_made = sum(1 for _ in plan) - report.preview_failures
+    return report

@@ -1,0 +1,375 @@
+"""Layout: line breaks, size and line spacing from ink.
+
+Two halves: data-driven cases (tests/data/layout_cases.toml) measured with a fake
+font whose numbers are easy to check by hand, and property tests over generated
+Vietnamese text measured with the real slogan font.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from pg_testutil import APPROVED_SLOGANS, DATA_DIR, PROPERTY, squash, vn_upper
+from poster_gen.fonts import Ink, Shaped, ShapedGlyph
+from poster_gen.layout import FitOptions, Region, TextBlock, fit
+from poster_gen.text import clean
+from poster_gen.words import Word, split_words
+
+EPS_PT = 1e-6
+
+# ---- a fake font -------------------------------------------------------------------
+
+_ABOVE = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0302", "\u0306"}  # tones, circumflex, breve
+_DOT_BELOW = "\u0323"
+
+
+class FakeMetrics:
+    """Fixed 0.6 em advance; ink boxes by the marks a letter carries (see layout_cases.toml)."""
+
+    cap_height_em = 0.70
+    ADVANCE = 0.6
+
+    def shape(self, text: str) -> Shaped:
+        glyphs = tuple(ShapedGlyph(ord(ch), ch, i * self.ADVANCE, 0.0, self.ADVANCE) for i, ch in enumerate(text))
+        return Shaped(text, glyphs, len(text) * self.ADVANCE)
+
+    def ink(self, gid: int) -> Ink | None:
+        ch = chr(gid)
+        if ch == " ":
+            return None
+        if ch == ",":
+            return Ink(0.05, -0.15, 0.25, 0.15)
+        if ch == "-":
+            return Ink(0.05, 0.25, 0.55, 0.38)
+        parts = unicodedata.normalize("NFD", ch)
+        above = sum(c in _ABOVE for c in parts)
+        top = {0: 0.70, 1: 0.95}.get(above, 1.15)
+        bottom = -0.25 if _DOT_BELOW in parts else 0.0
+        return Ink(0.05, bottom, 0.55, top)
+
+
+def test_fake_metrics_model_the_marks():
+    m = FakeMetrics()
+    assert m.ink(ord("A")) == Ink(0.05, 0.0, 0.55, 0.70)
+    assert m.ink(ord("Ẫ")).y_max == m.ink(ord("Ổ")).y_max == 1.15
+    assert m.ink(ord("Ậ")).y_min == m.ink(ord("Ộ")).y_min == -0.25
+    assert m.ink(ord("Ậ")).y_max == 0.95  # the circumflex, then the dot below
+    assert m.ink(ord(" ")) is None
+
+
+# ---- geometry helpers (independent of the layout's own LineBox ink fields) -----------
+
+
+def glyph_boxes(block: TextBlock, metrics) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per line, each glyph's ink box (x0, y0, x1, y1) in pt, y down, and its character."""
+    s = block.size_pt
+    out = []
+    for line in block.lines:
+        boxes = []
+        for g in line.shaped.glyphs:
+            ink = metrics.ink(g.gid)
+            if ink is None:
+                continue
+            x = line.x_pt + g.x_em * s
+            base = line.baseline_pt - g.y_em * s
+            boxes.append((x + ink.x_min * s, base - ink.y_max * s, x + ink.x_max * s, base - ink.y_min * s, g.char))
+        out.append(boxes)
+    return out
+
+
+def assert_ink_inside(block: TextBlock, metrics, region: Region) -> None:
+    for line_boxes in glyph_boxes(block, metrics):
+        for x0, y0, x1, y1, ch in line_boxes:
+            assert x0 >= region.x_pt - EPS_PT, f"{ch!r} sticks out left"
+            assert x1 <= region.x_pt + region.w_pt + EPS_PT, f"{ch!r} sticks out right"
+            assert y0 >= region.y_pt - EPS_PT, f"{ch!r} sticks out at the top"
+            assert y1 <= region.y_pt + region.h_pt + EPS_PT, f"{ch!r} sticks out at the bottom"
+
+
+def assert_lines_clear(block: TextBlock, metrics, min_gap_em: float) -> None:
+    lines = [b for b in glyph_boxes(block, metrics) if b]
+    for above, below in zip(lines, lines[1:]):
+        bottom = max(b[3] for b in above)
+        top = min(b[1] for b in below)
+        assert top > bottom, "ink of two lines overlaps"
+        assert top - bottom >= min_gap_em * block.size_pt - 1e-6, "lines closer than the minimum gap"
+
+
+def assert_fills_region(block: TextBlock, metrics, region: Region) -> None:
+    """As large as the region allows: the ink touches it left and right or top and bottom."""
+    boxes = [b for line in glyph_boxes(block, metrics) for b in line]
+    w = max(b[2] for b in boxes) - min(b[0] for b in boxes)
+    h = max(b[3] for b in boxes) - min(b[1] for b in boxes)
+    assert abs(w - region.w_pt) < 1e-3 or abs(h - region.h_pt) < 1e-3, (w, h, region)
+
+
+def upper_words(text: str, marked: str | None = None) -> list[Word]:
+    """What compose does for a text block in capitals."""
+    return [Word(vn_upper(w.text), w.syllables, w.break_cost) for w in split_words(text, marked=marked)]
+
+
+# ---- data-driven cases with the fake font ------------------------------------------
+
+CASES = tomllib.loads((DATA_DIR / "layout_cases.toml").read_text(encoding="utf-8"))["case"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_layout_case(case):
+    metrics = FakeMetrics()
+    region = Region(10.0, 20.0, float(case["width_pt"]), float(case["height_pt"]))
+    opts = FitOptions(max_lines=case["max_lines"])
+    block = fit(upper_words(case["text"], case.get("marked")), region, metrics, opts)
+
+    assert [line.text for line in block.lines] == case["lines"]
+    if "size_pt" in case:
+        assert block.size_pt == pytest.approx(case["size_pt"], abs=1e-3)
+    if "leading_em" in case:
+        assert block.leading_pt / block.size_pt == pytest.approx(case["leading_em"], abs=1e-3)
+    assert block.cap_height_pt == pytest.approx(0.70 * block.size_pt)
+    assert_ink_inside(block, metrics, region)
+    assert_lines_clear(block, metrics, opts.min_gap_em)
+    assert_fills_region(block, metrics, region)
+
+
+def test_cases_file_is_well_formed():
+    ids = [c["id"] for c in CASES]
+    assert len(ids) == len(set(ids)) >= 10
+    for c in CASES:
+        assert 1 <= len(c["lines"]) <= c["max_lines"], c["id"]
+        assert squash(" ".join(c["lines"])) == vn_upper(c["text"]), c["id"]
+
+
+def test_line_boxes_report_their_ink():
+    metrics = FakeMetrics()
+    region = Region(0.0, 0.0, 400.0, 400.0)
+    block = fit(upper_words("Cộng đồng Tổ quốc"), region, metrics, FitOptions(max_lines=2))
+    for line, boxes in zip(block.lines, glyph_boxes(block, metrics)):
+        assert line.ink_top_pt == pytest.approx(min(b[1] for b in boxes))
+        assert line.ink_bottom_pt == pytest.approx(max(b[3] for b in boxes))
+        assert line.ink_left_pt == pytest.approx(min(b[0] for b in boxes))
+        assert line.ink_right_pt == pytest.approx(max(b[2] for b in boxes))
+
+
+@pytest.mark.parametrize("align", ["left", "center"])
+def test_alignment(align):
+    metrics = FakeMetrics()
+    region = Region(0.0, 0.0, 600.0, 600.0)
+    block = fit(upper_words("Đổi mới sáng tạo - Khơi nguồn tri thức"), region, metrics, FitOptions(max_lines=3, align=align))
+    first, second = block.lines  # "ĐỔI MỚI SÁNG TẠO -" is one char shorter than line 2
+    if align == "left":
+        assert first.ink_left_pt == pytest.approx(0.0) and second.ink_left_pt == pytest.approx(0.0)
+    else:
+        for line in block.lines:
+            assert (line.ink_left_pt + line.ink_right_pt) / 2 == pytest.approx(300.0)
+
+
+@pytest.mark.parametrize("valign, where", [("top", 0.0), ("bottom", 1000.0)])
+def test_vertical_alignment(valign, where):
+    metrics = FakeMetrics()
+    region = Region(0.0, 0.0, 200.0, 1000.0)
+    block = fit(upper_words("Khơi nguồn tri thức"), region, metrics, FitOptions(max_lines=1, valign=valign))
+    line = block.lines[0]
+    edge = line.ink_top_pt if valign == "top" else line.ink_bottom_pt
+    assert edge == pytest.approx(where)
+
+
+def test_max_size_caps_the_size():
+    metrics = FakeMetrics()
+    block = fit(upper_words("Khơi nguồn tri thức"), Region(0, 0, 2000, 500), metrics, FitOptions(max_size_pt=30.0))
+    assert block.size_pt == pytest.approx(30.0)
+
+
+def test_empty_text_gives_an_empty_block():
+    block = fit([], Region(0, 0, 100, 100), FakeMetrics())
+    assert block.lines == ()
+
+
+# ---- property tests with the real slogan font ----------------------------------------
+
+# Multi-syllable words (heavy marks included) and one-syllable words. The generated
+# text is a sequence of these, so the test knows where word boundaries are.
+MULTI = (
+    "đổi mới", "sáng tạo", "sở hữu trí tuệ", "khoa học", "công nghệ", "nâng cao", "khơi dậy",
+    "tổ quốc", "cộng đồng", "ngẫu nhiên", "mẫu giáo", "chẳng hạn", "phẳng lặng", "cuộc sống",
+    "quốc gia", "hiện đại", "thúc đẩy", "kiến tạo", "khát vọng", "tương lai", "tri thức",
+    "tiềm lực", "vị thế", "giá trị", "nền tảng", "ẩm thực", "lẫn lộn", "tốt đẹp",
+)
+SINGLE = ("và", "vì", "để", "với", "hơn", "mỗi", "ai", "Ấy", "Ẫm", "Ổn", "Ộp", "Ậm", "Ỹ")
+TAILS = ("", "", "", ",", " -")
+
+
+def test_generator_words_are_lexicon_words():
+    from poster_gen.words import default_lexicon
+
+    lex = default_lexicon()
+    assert [w for w in MULTI if w not in lex] == []
+
+
+@st.composite
+def vietnamese_text(draw):
+    tokens = draw(
+        st.lists(
+            st.tuples(st.sampled_from(MULTI + MULTI + SINGLE), st.sampled_from(TAILS)),
+            min_size=1,
+            max_size=9,
+        )
+    )
+    pieces, boundaries, n = [], set(), 0
+    for i, (word, tail) in enumerate(tokens):
+        if i == len(tokens) - 1:
+            tail = ""
+        case = draw(st.sampled_from(("lower", "title", "upper")))
+        w = {"lower": word, "title": word[:1].upper() + word[1:], "upper": vn_upper(word)}[case]
+        pieces.append(w + tail)
+        n += len(w.split()) + (1 if tail == " -" else 0)
+        boundaries.add(n - 1)  # a break may follow this token
+    text = " ".join(pieces)
+    # arrive the way users' text arrives: sometimes decomposed, sometimes with extra spaces
+    if draw(st.booleans()):
+        text = unicodedata.normalize("NFD", text)
+    if draw(st.booleans()):
+        text = text.replace(" ", "  ", 1)
+    return text, boundaries
+
+
+regions = st.builds(
+    lambda w, ratio: Region(5.0, 7.0, w, max(20.0, w * ratio)),
+    st.floats(min_value=80.0, max_value=3000.0),
+    st.sampled_from((0.08, 0.16, 0.3, 0.6, 1.0, 1.5)),
+)
+
+
+@PROPERTY
+@given(vietnamese_text(), regions, st.integers(min_value=1, max_value=5))
+def test_real_font_properties(slogan_font, sample, region, max_lines):
+    raw, boundaries = sample
+    source = clean(raw)
+    words = upper_words(source)
+    opts = FitOptions(max_lines=max_lines)
+    block = fit(words, region, slogan_font, opts)
+    assume(block.size_pt > 0)
+
+    # the drawn text is the NFC input, in capitals, single-spaced
+    expected = vn_upper(squash(unicodedata.normalize("NFC", raw)))
+    for line in block.lines:
+        assert "".join(g.char for g in line.shaped.glyphs) == line.text
+        assert line.text == line.text.strip()
+    assert " ".join(line.text for line in block.lines) == expected
+    assert 1 <= len(block.lines) <= max_lines
+
+    # every glyph's ink inside the region; lines never touch
+    assert_ink_inside(block, slogan_font, region)
+    assert_lines_clear(block, slogan_font, opts.min_gap_em)
+    assert_fills_region(block, slogan_font, region)
+
+    # breaks only between the words the text was built from
+    n = 0
+    for line in block.lines[:-1]:
+        n += len(line.text.split())
+        assert n - 1 in boundaries, f"break inside a word after syllable {n}: {[l.text for l in block.lines]}"
+
+
+@pytest.mark.parametrize("text", APPROVED_SLOGANS, ids=[str(i + 1) for i in range(6)])
+@pytest.mark.parametrize("w, h, max_lines", [(1400, 200, 3), (700, 700, 6), (300, 500, 6)])
+def test_real_font_slogans(slogan_font, text, w, h, max_lines):
+    region = Region(0.0, 0.0, float(w), float(h))
+    block = fit(upper_words(text), region, slogan_font, FitOptions(max_lines=max_lines))
+    assert " ".join(line.text for line in block.lines) == vn_upper(text)
+    assert_ink_inside(block, slogan_font, region)
+    assert_lines_clear(block, slogan_font, 0.10)
+    for line in block.lines:
+        for word in ("NÂNG", "KHƠI", "SỞ HỮU", "ĐỔI", "KHOA", "CÔNG"):
+            assert not line.text.endswith(word), f"'{word}' ends a line: {[l.text for l in block.lines]}"
+
+
+# ---- composed artworks: every text block inside the safe area, blocks apart ------------
+
+
+def _ink_rect(run, font):
+    xs, ys = [], []
+    for g in run.glyphs:
+        ink = font.ink(g.gid)
+        if ink is None:
+            continue
+        xs += [g.x_pt + ink.x_min * run.size_pt, g.x_pt + ink.x_max * run.size_pt]
+        ys += [g.y_pt - ink.y_max * run.size_pt, g.y_pt - ink.y_min * run.size_pt]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+@pytest.mark.parametrize("unit_id", ["xa-bang-mac", "phong-lao-dong-tbxh", "ttvh-tt-tt"])
+@pytest.mark.parametrize("kind", ["pano", "ap-phich", "bieu-ngu"])
+def test_composed_text_inside_safe_area(campaign, unit_id, kind):
+    from poster_gen.api import compose_job, make_job
+    from poster_gen.fonts import load_font
+    from poster_gen.scene import GlyphRun
+    from poster_gen.sizes import PT_PER_MM, default_size
+
+    size = default_size(kind)
+    for slogan in campaign.slogans:
+        art = compose_job(campaign, make_job(campaign, unit_id, slogan.id, size.id))
+        scene = art.scene
+        safe = (size.bleed_mm + size.safe_mm) * PT_PER_MM
+        runs = [it for it in scene.items if isinstance(it, GlyphRun)]
+        assert " ".join(r.text for r in runs).count(vn_upper(slogan.text)) == 1
+        rects = []
+        for run in runs:
+            font = load_font(Path(run.font_path).name)
+            x0, y0, x1, y1 = _ink_rect(run, font)
+            assert x0 >= safe - 1e-3 and y0 >= safe - 1e-3, (slogan.id, run.text)
+            assert x1 <= scene.width_pt - safe + 1e-3 and y1 <= scene.height_pt - safe + 1e-3, (slogan.id, run.text)
+            rects.append((y0, y1, run.text))
+        rects.sort()
+        for (a0, a1, ta), (b0, b1, tb) in zip(rects, rects[1:]):
+            assert b0 > a1, f"slogan {slogan.id}: '{ta}' and '{tb}' overlap"
+
+
+def _proper_names(name: str) -> list[str]:
+    """Runs of two or more capitalised syllables after the first word: 'Bằng Mạc', 'Việt Nam'."""
+    syl = name.split()
+    names, run = [], []
+    for i, s in enumerate(syl):
+        if i > 0 and s[:1].isupper() and not (len(s) > 1 and s.isupper()):
+            run.append(s)
+            continue
+        if len(run) >= 2:
+            names.append(" ".join(run))
+        run = []
+    if len(run) >= 2:
+        names.append(" ".join(run))
+    return names
+
+
+def test_proper_name_helper():
+    assert _proper_names("Ủy ban Mặt trận Tổ quốc Việt Nam huyện") == ["Việt Nam"]
+    assert _proper_names("Thị trấn Đồng Mỏ") == ["Đồng Mỏ"]
+    assert _proper_names("Xã Y Tịch") == ["Y Tịch"]
+
+
+def test_headings_never_split_place_names(campaign):
+    from poster_gen.api import compose_job, make_job
+    from poster_gen.scene import GlyphRun
+
+    bad = []
+    for size in ("pano-200x300", "1500x2500", "1200x3000", "1000x1500"):  # portrait panels: 2-line headings
+        for unit in campaign.units:
+            names = [vn_upper(n) for n in (*_proper_names(unit.name), "Chi Lăng")]
+            art = compose_job(campaign, make_job(campaign, unit.id, "4", size))
+            runs = [r.text for r in art.scene.items if isinstance(r, GlyphRun)]
+            heading = vn_upper(unit.display_heading)
+            for a in range(len(runs)):
+                for b in range(a + 2, len(runs) + 1):
+                    if " ".join(runs[a:b]) != heading:
+                        continue
+                    for first, second in zip(runs[a:b], runs[a + 1 : b]):
+                        for name in names:
+                            head, _, tail = name.partition(" ")
+                            if first.endswith(" " + head) or first == head:
+                                if second.startswith(tail):
+                                    bad.append(f"{size} {unit.id}: {runs[a:b]}")
+    assert bad == []
