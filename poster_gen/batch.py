@@ -227,9 +227,13 @@ def _init_worker(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dp
 def _run_one(task: tuple[Order, str]) -> tuple[Order, dict | None, str | None]:
     order, digest = task
     try:
-        job = make_job(
-            _W["campaign"], order.unit, order.slogan, order.size, order.design, dpi=_W["dpi"], design_dirs=_W["dirs"]
-        )
+        c = _W["campaign"]
+        designs = _W.setdefault("designs", {})  # loaded once per worker
+        if order.design not in designs:
+            from poster_gen.design import load_design
+
+            designs[order.design] = load_design(order.design, _W["dirs"])
+        job = Job(find_unit(c, order.unit), find_slogan(c, order.slogan), resolve_size(order.size, _W["dpi"]), designs[order.design])
         res = render_job(_W["campaign"], job, _W["out"], _W["formats"], _W["pdf"])
         entry = manifest_entry(res, _W["out"])
         entry["hash"] = digest
@@ -278,6 +282,26 @@ def _files_exist(out: Path, entry: dict) -> bool:
     return all((out / rel).is_file() for rel in entry["files"].values())
 
 
+_TAILS = {".pdf": b"%%EOF", ".png": b"IEND\xaeB`\x82"}
+
+
+def _files_intact(out: Path, entry: dict) -> bool:
+    """Files exist and end as a complete PDF/PNG does (cheap: reads the last bytes)."""
+    for rel in entry["files"].values():
+        p = out / rel
+        try:
+            with open(p, "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - 64))
+                tail = fh.read()
+        except OSError:
+            return False
+        want = _TAILS.get(p.suffix.lower())
+        if want and want not in tail:
+            return False
+    return True
+
+
 def run_batch(
     campaign_path: Path,
     orders: list[Order],
@@ -316,7 +340,7 @@ def run_batch(
         job = Job(find_unit(campaign, o.unit), find_slogan(campaign, o.slogan), resolve_size(o.size, dpi), designs[o.design])
         digest = fingerprint(campaign, job, formats, pdf_opts)
         prev = old.get(o.key)
-        if not force and prev and prev.get("hash") == digest and _files_exist(out, prev):
+        if not force and prev and prev.get("hash") == digest and _files_intact(out, prev):
             entry = dict(prev, copies=o.copies)
             report.skipped.append(entry)
         else:
@@ -419,6 +443,19 @@ def check_outputs(out: Path, entries: list[dict], campaign_path: Path, color: st
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=_init_checker,
                              initargs=(str(campaign_path), color)) as pool:
         return list(pool.map(_check_one, paths, chunksize=8))
+
+
+def record_checks(manifest_path: Path, out: Path, checks) -> None:
+    """Store each file's preflight result in its manifest entry (key "check")."""
+    by_path = {str(Path(c.path).resolve()): c.to_dict() for c in checks}
+    entries = load_manifest(manifest_path)
+    for e in entries:
+        found = [by_path[k] for k in (str((Path(out) / rel).resolve()) for rel in e["files"].values()) if k in by_path]
+        if found:
+            for d in found:
+                d["file"] = Path(os.path.relpath(d["file"], out)).as_posix()
+            e["check"] = found
+    write_manifest(manifest_path, entries)
 
 
 def write_manifest(path: Path, entries: list[dict]) -> Path:

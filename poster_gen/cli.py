@@ -338,7 +338,7 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
         obj.campaign_path, orders, Path(out), formats, pdf_opts, jobs=jobs, dpi=dpi, progress=progress, force=force,
         shard=shard_kn, design_dirs=obj.design_dirs,
     )
-    small = sum(1 for e in report.made if e["legible"] is False)
+    small = sum(1 for e in report.entries if e.get("legible") is False)
     if not quiet:
         click.echo(
             f"made {len(report.made)}, skipped {len(report.skipped)} (up to date), failed {len(report.failed)}"
@@ -348,11 +348,13 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
         )
     bad_files = 0
     checks: list = []
-    if not no_check and report.entries:
-        from poster_gen.batch import check_outputs
+    # preflight what this run made; up-to-date files were checked when made
+    if not no_check and report.made:
+        from poster_gen.batch import check_outputs, record_checks
         from poster_gen.check import format_report, summary_line
 
-        checks = check_outputs(Path(out), report.entries, obj.campaign_path, pdf_opts.color, jobs)
+        checks = check_outputs(Path(out), report.made, obj.campaign_path, pdf_opts.color, jobs)
+        record_checks(report.manifest, Path(out), checks)
         bad_files = sum(not r.ok for r in checks)
         noteworthy = [r for r in checks if r.problems]
         if noteworthy:

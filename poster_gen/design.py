@@ -527,10 +527,16 @@ def load_design(design_id: str, extra: list[Path] | None = None) -> Design:
     )
 
 
+@lru_cache(maxsize=512)
+def _compiled(source: str):
+    """Compiling a template costs far more than rendering it: once per source."""
+    return _ENV.from_string(source)
+
+
 def render_field(design: Design, field: str, context: dict) -> str:
     source = design.fields[field]
     try:
-        return _ENV.from_string(source).render(**context)
+        return _compiled(source).render(**context)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
         at = f" line {line}" if line else ""
