@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 import zlib
 from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
@@ -24,6 +25,7 @@ from poster_gen.output import atomic_write
 from poster_gen.scene import GlyphRun, Rect, Scene
 
 STRIP_BYTES = 24 * 1024 * 1024  # pixel bytes per strip
+COMPRESS_THREADS = 2  # strips deflated at once (memory: about this many strips more)
 
 
 @dataclass(frozen=True)
@@ -220,36 +222,66 @@ def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: in
             fh.write(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + value.encode("ascii")))
         else:  # Vietnamese: iTXt holds UTF-8 (flags 0 0, no language tag, no translated keyword)
             fh.write(_chunk(b"iTXt", key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + value.encode("utf-8")))
-    comp = zlib.compressobj(compress_level, zlib.DEFLATED, 15, 9)
-    stride = width * bpp
+    # One zlib stream made of independently deflated strips (each ends on a
+    # byte boundary with a sync flush, the last one finishes the stream), so
+    # strips compress on several threads: zlib releases the GIL. The output
+    # does not depend on the number of threads.
+    fh_write = fh.write
+    pending = bytearray(b"\x78\x01")  # zlib header: deflate, 32 KiB window
+    adler = 1
     prev_last: Image.Image | None = None
-    pending = bytearray()
 
     def strips_all():
         yield first
         yield from it
 
-    for _mode, _colors, img in strips_all():
-        h = img.height
-        above = Image.new(img.mode, (width, h))  # zeros: Up filter on row 0 == no filter
-        if prev_last is not None:
-            above.paste(prev_last, (0, 0))
-        if h > 1:
-            above.paste(img.crop((0, 0, width, h - 1)), (0, 1))
-        diff = ImageChops.subtract_modulo(img, above).tobytes()
-        parts = []
-        for i in range(h):
-            parts.append(b"\x02")
-            parts.append(diff[i * stride : (i + 1) * stride])
-        pending += comp.compress(b"".join(parts))
+    def deflate(data: bytes, last: bool) -> bytes:
+        comp = zlib.compressobj(compress_level, zlib.DEFLATED, -15, 9)
+        return comp.compress(data) + comp.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH)
+
+    def emit(block: bytes) -> None:
+        pending.extend(block)
         if len(pending) > 1 << 20:
-            fh.write(_chunk(b"IDAT", bytes(pending)))
+            fh_write(_chunk(b"IDAT", bytes(pending)))
             pending.clear()
-        prev_last = img.crop((0, h - 1, width, h))
-    pending += comp.flush()
-    if pending:
-        fh.write(_chunk(b"IDAT", bytes(pending)))
-    fh.write(_chunk(b"IEND", b""))
+
+    with ThreadPoolExecutor(max_workers=COMPRESS_THREADS) as pool:
+        inflight: list = []
+        source = strips_all()
+        nxt = next(source, None)
+        while nxt is not None:
+            img = nxt[2]
+            data = _up_filtered(img, prev_last, bpp)
+            prev_last = img.crop((0, img.height - 1, width, img.height))
+            nxt = next(source, None)
+            adler = zlib.adler32(data, adler)
+            inflight.append(pool.submit(deflate, data, nxt is None))
+            del data
+            while len(inflight) > COMPRESS_THREADS:
+                emit(inflight.pop(0).result())
+        for f in inflight:
+            emit(f.result())
+    pending.extend(struct.pack(">I", adler & 0xFFFFFFFF))
+    fh_write(_chunk(b"IDAT", bytes(pending)))
+    fh_write(_chunk(b"IEND", b""))
+
+
+def _up_filtered(img: Image.Image, prev_last: Image.Image | None, bpp: int) -> bytes:
+    """PNG scanlines of a strip with the Up filter (filter byte 2 on every row)."""
+    width, h = img.size
+    above = Image.new(img.mode, (width, h))  # zeros: Up on the very first row == no filter
+    if prev_last is not None:
+        above.paste(prev_last, (0, 0))
+    if h > 1:
+        above.paste(img.crop((0, 0, width, h - 1)), (0, 1))
+    diff = ImageChops.subtract_modulo(img, above)
+    if bpp == 1:  # one byte per pixel: prepend a column holding the filter byte
+        wide = Image.new("L", (width + 1, h), 2)
+        wide.paste(diff, (1, 0))
+        return wide.tobytes()
+    raw = diff.tobytes()
+    stride = width * bpp
+    return b"".join(b"\x02" + raw[i * stride : (i + 1) * stride] for i in range(h))
 
 
 def png_metadata(scene: Scene, opts: PngOptions) -> tuple[tuple[str, str], ...]:
