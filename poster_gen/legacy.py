@@ -115,8 +115,7 @@ def syllables() -> frozenset[str]:
         for line in (data_dir() / name).read_text(encoding="utf-8").splitlines():
             if line.startswith("#"):
                 continue
-            for s in line.split():
-                out.add(unicodedata.normalize("NFC", s.lower()))
+            out.update(line.lower().split())  # the lists are NFC already
     return frozenset(out)
 
 

@@ -24,7 +24,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont
 from poster_gen.output import atomic_write
 from poster_gen.scene import GlyphRun, Rect, Scene
 
-STRIP_BYTES = 24 * 1024 * 1024  # pixel bytes per strip
+STRIP_BYTES = 16 * 1024 * 1024  # pixel bytes per strip
 COMPRESS_THREADS = 2  # strips deflated at once (memory: about this many strips more)
 
 
@@ -161,18 +161,7 @@ def render_strips(scene: Scene, opts: PngOptions, _force_rgb: bool = False):
     rects = [it for it in scene.items if isinstance(it, Rect)]
     stamps = _stamps(scene, scale, ox, oy)
     pal = None if (_force_rgb or not opts.palette) else _plan_palette([r.color.rgb for r in rects], stamps)
-    if pal is not None:
-        bpp = 1
-        stamp_imgs = {}
-        for s in stamps:
-            key = (id(s.mask), s.rgb, s.ground)
-            if key not in stamp_imgs:
-                if s.rgb == s.ground:
-                    continue
-                idx_lut, paste_lut = pal.luts[(s.rgb, s.ground)]
-                stamp_imgs[key] = (s.mask.point(idx_lut), s.mask.point(paste_lut))
-    else:
-        bpp = 3
+    bpp = 1 if pal is not None else 3
     rows = max(8, min(H, STRIP_BYTES // (bpp * W)))
     prect = [(_px_rect(r, scale, ox, oy), r.color.rgb) for r in rects]
     for top in range(0, H, rows):
@@ -192,9 +181,14 @@ def render_strips(scene: Scene, opts: PngOptions, _force_rgb: bool = False):
             if s.y1 <= top or s.y0 >= top + h:
                 continue
             if pal is not None:
-                pair = stamp_imgs.get((id(s.mask), s.rgb, s.ground))
-                if pair is not None:
-                    img.paste(pair[0], (s.x0, s.y0 - top), pair[1])
+                if s.rgb == s.ground:
+                    continue
+                # map coverage to palette indices for the rows in this strip only:
+                # no second full-size copy of every glyph is kept
+                y0, y1 = max(s.y0, top), min(s.y1, top + h)
+                part = s.mask if (y0, y1) == (s.y0, s.y1) else s.mask.crop((0, y0 - s.y0, s.mask.width, y1 - s.y0))
+                idx_lut, paste_lut = pal.luts[(s.rgb, s.ground)]
+                img.paste(part.point(idx_lut), (s.x0, y0 - top), part.point(paste_lut))
             else:
                 img.paste(s.rgb, (s.x0, s.y0 - top), s.mask)
         yield ("P" if pal is not None else "RGB"), (pal.colors if pal is not None else None), img

@@ -29,6 +29,7 @@ COST_AFTER_CONJ = 2.0  # leaves "VÀ" hanging at a line end
 FORBIDDEN = float("inf")
 
 
+@lru_cache(maxsize=65536)
 def syllable_key(syllable: str) -> str:
     """Lower-case syllable with its tone moved to the end: 'hoà' and 'hòa' give the same key."""
     d = unicodedata.normalize("NFD", syllable.lower())
