@@ -243,6 +243,10 @@ def _run_one(task: tuple[Order, str]) -> tuple[Order, dict | None, str | None]:
         return order, None, str(exc)
 
 
+def _run_chunk(tasks: list[tuple[Order, str]]) -> list[tuple[Order, dict | None, str | None]]:
+    return [_run_one(t) for t in tasks]
+
+
 def manifest_entry(res: Result, out: Path) -> dict:
     leg = res.legibility
     return {
@@ -380,19 +384,22 @@ def run_batch(
         elif total:
             pool = ProcessPoolExecutor(max_workers=min(jobs, total), initializer=_init_worker, initargs=args)
             try:
+                # small jobs (PDF only) travel in chunks: less inter-process chatter
+                size = 1 if "png" in formats else max(1, min(16, total // (jobs * 8)))
+                queue = iter([todo[i : i + size] for i in range(0, total, size)])
                 pending = set()
-                queue = iter(todo)
-                for task in queue:
-                    pending.add(pool.submit(_run_one, task))
-                    if len(pending) >= jobs * 4:
+                for chunk in queue:
+                    pending.add(pool.submit(_run_chunk, chunk))
+                    if len(pending) >= jobs * 3:
                         break
                 while pending:
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for f in finished:
-                        record(*f.result())
+                        for result in f.result():
+                            record(*result)
                         nxt = next(queue, None)
                         if nxt is not None:
-                            pending.add(pool.submit(_run_one, nxt))
+                            pending.add(pool.submit(_run_chunk, nxt))
             except KeyboardInterrupt:
                 # finish what the workers hold (short), drop the rest
                 for f in pending:
@@ -400,7 +407,8 @@ def run_batch(
                 for f in pending:
                     if not f.cancelled():
                         try:
-                            record(*f.result())
+                            for result in f.result():
+                                record(*result)
                         except Exception:
                             pass
                 raise

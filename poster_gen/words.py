@@ -161,6 +161,14 @@ def default_lexicon() -> Lexicon:
 def split_words(
     source: str, lexicon: Lexicon | None = None, marked: str | None = None, names: frozenset = frozenset()
 ) -> list[Word]:
+    """Split text into unbreakable words with the cost of breaking after each (memoised)."""
+    return list(_split_words(source, lexicon, marked, names))
+
+
+@lru_cache(maxsize=4096)
+def _split_words(
+    source: str, lexicon: Lexicon | None = None, marked: str | None = None, names: frozenset = frozenset()
+) -> tuple[Word, ...]:
     """Split text into unbreakable words with the cost of breaking after each.
 
     ``source`` is the text as written (mixed case helps spot proper names);
@@ -183,7 +191,7 @@ def split_words(
                 syl_index += 1
     syllables = source.split()
     if not syllables:
-        return []
+        return ()
     n = len(syllables)
     join = lexicon.joins(syllables, names)
     # proper names: a run of capitalised syllables in mixed-case text ("Bằng Mạc")
@@ -228,4 +236,4 @@ def split_words(
             cost = COST_PLAIN
         words.append(Word(text=text, syllables=g + 1 - start, break_cost=cost))
         start = g + 1
-    return words
+    return tuple(words)
