@@ -141,7 +141,7 @@ def compose(
             marked, source = source, clean(source.replace("|", " ").replace("~", " "))
         words = split_words(source, marked=marked, names=campaign_names(campaign))
         if t.case == "upper":
-            words = [Word(upper(w.text), w.syllables, w.break_cost) for w in words]
+            words = [Word(upper(w.text), w.syllables, w.break_cost, w.pinned) for w in words]
         display = " ".join(w.text for w in words)
         font.require(display, where=f"{t.field} text")
         region = _region(t.box, safe_area)

@@ -49,6 +49,7 @@ class Word:
     text: str
     syllables: int
     break_cost: float  # cost of a line break right after this word
+    pinned: bool = False  # the campaign file asks for a break here ('|')
 
 
 class Lexicon:
@@ -234,6 +235,6 @@ def _split_words(
             cost = COST_PHRASE
         else:
             cost = COST_PLAIN
-        words.append(Word(text=text, syllables=g + 1 - start, break_cost=cost))
+        words.append(Word(text=text, syllables=g + 1 - start, break_cost=cost, pinned=g in prefer and g < n - 1))
         start = g + 1
     return tuple(words)

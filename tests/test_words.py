@@ -214,3 +214,30 @@ def test_campaign_break_hints_are_honoured(campaign):
     words = split_words(s.text, marked=s.breaks)
     dash = [w for w in words if w.text.endswith(" -")]
     assert len(dash) == 1 and dash[0].break_cost == 0.0
+
+
+def test_pinned_break_wins_over_a_plain_one():
+    """A '|' pinned in the campaign file earns a bonus: with two equally wide
+    choices, the layout takes the pinned break."""
+    from poster_gen.layout import FitOptions, Region, fit
+
+    class Fake:
+        cap_height_em = 0.7
+
+        def shape(self, text):
+            from poster_gen.fonts import Shaped, ShapedGlyph
+
+            glyphs = tuple(ShapedGlyph(1, ch, 0.6 * i, 0.0, 0.6) for i, ch in enumerate(text))
+            return Shaped(text, glyphs, 0.6 * len(text))
+
+        def ink(self, gid):
+            from poster_gen.fonts import Ink
+
+            return Ink(0.0, -0.2, 0.6, 0.9)
+
+    text = "aa bb cc"
+    region = Region(0, 0, 60, 100)
+    plain = fit(split_words(text), region, Fake(), FitOptions(max_lines=2, min_lines=2))
+    pinned = fit(split_words(text, marked="aa bb| cc"), region, Fake(), FitOptions(max_lines=2, min_lines=2))
+    assert [l.text for l in plain.lines] == ["aa", "bb cc"]
+    assert [l.text for l in pinned.lines] == ["aa bb", "cc"]
