@@ -171,27 +171,36 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
             )
         )
 
+    def tables(key: str, hint: str):
+        """(where, table) for each [[key]] table; problems noted for the rest."""
+        raw = data.get(key)
+        if not isinstance(raw, list) or not raw:
+            problems.append(f"no {key}: add [[{key}]] tables with {hint}")
+            return
+        for i, t in enumerate(raw, 1):
+            where = f"[[{key}]] #{i}"
+            if isinstance(t, dict):
+                yield i, where, t
+            else:
+                problems.append(f"{where}: must be a table")
+
+    def table_id(i: int, where: str, t: dict, what: str, example: str, seen: set[str]) -> str:
+        tid = t.get("id")
+        if isinstance(tid, int) and not isinstance(tid, bool):
+            tid = str(tid)
+        if not isinstance(tid, str) or not SLUG.match(tid):
+            problems.append(f"{where}: id {tid!r} must be a filesystem-safe slug (a-z, 0-9, '-'), e.g. {example}")
+            return f"#{i}"
+        if tid in seen:
+            problems.append(f"{where}: duplicate {what} id '{tid}'; each {what} needs its own id")
+        seen.add(tid)
+        return tid
+
     slogans: list[Slogan] = []
-    raw_slogans = data.get("slogans")
-    if not isinstance(raw_slogans, list) or not raw_slogans:
-        problems.append("no slogans: add [[slogans]] tables with id and text")
-        raw_slogans = []
-    seen: set[str] = set()
-    for i, s in enumerate(raw_slogans, 1):
-        where = f"[[slogans]] #{i}"
-        if not isinstance(s, dict):
-            problems.append(f"{where}: must be a table")
-            continue
+    seen_slogans: set[str] = set()
+    for i, where, s in tables("slogans", "id and text"):
         unknown(where, s, _SLOGAN_KEYS)
-        sid = s.get("id")
-        if isinstance(sid, int) and not isinstance(sid, bool):
-            sid = str(sid)
-        if not isinstance(sid, str) or not SLUG.match(sid):
-            problems.append(f"{where}: id {sid!r} must be a short slug (a-z, 0-9, '-'), e.g. \"1\" or \"khoi-nguon\"")
-            sid = f"#{i}"
-        elif sid in seen:
-            problems.append(f"{where}: duplicate slogan id '{sid}'; each slogan needs its own id")
-        seen.add(sid)
+        sid = table_id(i, where, s, "slogan", '"1" or "khoi-nguon"', seen_slogans)
         text = text_field(f"{where} (id {sid})", s, "text")
         breaks = None
         if "breaks" in s:
@@ -206,26 +215,10 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
         slogans.append(Slogan(id=sid, text=text, breaks=breaks or None))
 
     units: list[Unit] = []
-    raw_units = data.get("units")
-    if not isinstance(raw_units, list) or not raw_units:
-        problems.append("no units: add [[units]] tables with id and name")
-        raw_units = []
-    seen = set()
-    for i, u in enumerate(raw_units, 1):
-        where = f"[[units]] #{i}"
-        if not isinstance(u, dict):
-            problems.append(f"{where}: must be a table")
-            continue
+    seen_units: set[str] = set()
+    for i, where, u in tables("units", "id and name"):
         unknown(where, u, _UNIT_KEYS)
-        uid = u.get("id")
-        if not isinstance(uid, str) or not SLUG.match(uid):
-            problems.append(
-                f"{where}: id {uid!r} must be a filesystem-safe slug (a-z, 0-9, '-'), e.g. \"xa-bang-mac\""
-            )
-            uid = f"#{i}"
-        elif uid in seen:
-            problems.append(f"{where}: duplicate unit id '{uid}'; each unit needs its own id")
-        seen.add(uid)
+        uid = table_id(i, where, u, "unit", '"xa-bang-mac"', seen_units)
         units.append(
             Unit(
                 id=uid,
