@@ -78,7 +78,8 @@ class FriendlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except PosterGenError as exc:
-            click.echo(f"poster-gen: error: {exc}", err=True)
+            label = "" if exc.exit_code == 130 else "error: "  # an interruption is not an error
+            click.echo(f"poster-gen: {label}{exc}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("poster-gen: interrupted", err=True)
