@@ -32,7 +32,6 @@ from poster_gen.compose import compose
 from poster_gen.png import PngOptions, encode_png, render_strips
 from poster_gen.resources import default_campaign
 from poster_gen.scene import GlyphRun, Rect
-from poster_gen.sizes import PT_PER_MM
 
 BANNER = "bieu-ngu-500x80"
 

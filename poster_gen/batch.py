@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from poster_gen import __version__
-from poster_gen.api import DEFAULT_DESIGN, Job, Result, find_slogan, find_unit, make_job, render_job
+from poster_gen.api import DEFAULT_DESIGN, Job, Result, find_slogan, find_unit, render_job
 from poster_gen.campaign import Campaign, load_campaign
 from poster_gen.errors import PosterGenError
 from poster_gen.fonts import load_font
@@ -186,14 +186,22 @@ def select_shard(orders: list[Order], k: int, n: int) -> list[Order]:
 # ---- fingerprints ---------------------------------------------------------------
 
 
-def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts: PdfOptions) -> str:
-    """Hash of everything that shapes an artwork's files."""
-    design = job.design
-    font_hashes = sorted(load_font(name, (str(Path(design.path).parent),)).sha256 for name in design.fonts.values())
-    try:
-        design_bytes = Path(design.path).read_bytes()
-    except OSError:
-        design_bytes = b""
+def design_digest(design, kind: str) -> str:
+    """What of a design shapes one kind's artworks: its layout for that kind
+    (variants included), fields, colours and the font files' hashes.
+
+    Computed once per design and kind; comments and other kinds' layouts in
+    the file do not count, so editing them redoes nothing.
+    """
+    fonts = sorted(load_font(name, (str(Path(design.path).parent),)).sha256 for name in design.fonts.values())
+    variants = {k: v for k, v in design.variants.items() if k[0] == kind}
+    parts = [repr(design.kinds.get(kind)), repr(variants), repr(design.fields), repr(design.colors),
+             repr(design.fonts), *fonts]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts: PdfOptions, design: str) -> str:
+    """Hash of everything that shapes an artwork's files (``design``: its ``design_digest``)."""
     parts = {
         "tool": __version__,
         "campaign": [campaign.name, campaign.short_name, campaign.event_date.isoformat(), campaign.issuer,
@@ -201,15 +209,24 @@ def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts
         "unit": asdict(job.unit),
         "slogan": asdict(job.slogan),
         "size": asdict(job.size),
-        "design": repr(design.kinds.get(job.size.kind)) + repr(getattr(design, "variants", None)) + repr(design.fields)
-        + repr(design.colors) + repr(design.fonts),
-        "design_file": hashlib.sha256(design_bytes).hexdigest(),
-        "fonts": font_hashes,
+        "design": design,
         "formats": sorted(formats),
         "pdf": repr(pdf_opts),
     }
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
+
+
+def _job(campaign: Campaign, order: Order, designs: dict, dpi: int | None, design_dirs) -> Job:
+    """The job of an order; designs are loaded once into ``designs``."""
+    if order.design not in designs:
+        from poster_gen.design import load_design
+
+        designs[order.design] = load_design(order.design, design_dirs)
+    return Job(
+        find_unit(campaign, order.unit), find_slogan(campaign, order.slogan), resolve_size(order.size, dpi),
+        designs[order.design],
+    )
 
 
 # ---- running -------------------------------------------------------------------
@@ -227,13 +244,7 @@ def _init_worker(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dp
 def _run_one(task: tuple[Order, str]) -> tuple[Order, dict | None, str | None]:
     order, digest = task
     try:
-        c = _W["campaign"]
-        designs = _W.setdefault("designs", {})  # loaded once per worker
-        if order.design not in designs:
-            from poster_gen.design import load_design
-
-            designs[order.design] = load_design(order.design, _W["dirs"])
-        job = Job(find_unit(c, order.unit), find_slogan(c, order.slogan), resolve_size(order.size, _W["dpi"]), designs[order.design])
+        job = _job(_W["campaign"], order, _W.setdefault("designs", {}), _W["dpi"], _W["dirs"])
         res = render_job(_W["campaign"], job, _W["out"], _W["formats"], _W["pdf"])
         entry = manifest_entry(res, _W["out"])
         entry["hash"] = digest
@@ -334,15 +345,15 @@ def run_batch(
     old = {_entry_key(e): e for e in load_manifest(manifest_path)}
     report = BatchReport(manifest=manifest_path)
 
-    from poster_gen.design import load_design
-
-    designs = {}
+    designs: dict = {}
     todo: list[tuple[Order, str]] = []
+    digests: dict = {}
     for o in orders:
-        if o.design not in designs:
-            designs[o.design] = load_design(o.design, design_dirs)
-        job = Job(find_unit(campaign, o.unit), find_slogan(campaign, o.slogan), resolve_size(o.size, dpi), designs[o.design])
-        digest = fingerprint(campaign, job, formats, pdf_opts)
+        job = _job(campaign, o, designs, dpi, design_dirs)
+        dkey = (o.design, job.size.kind)
+        if dkey not in digests:
+            digests[dkey] = design_digest(job.design, job.size.kind)
+        digest = fingerprint(campaign, job, formats, pdf_opts, digests[dkey])
         prev = old.get(o.key)
         if not force and prev and prev.get("hash") == digest and _files_intact(out, prev):
             entry = dict(prev, copies=o.copies)

@@ -86,6 +86,13 @@ class FriendlyGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
+        except ModuleNotFoundError as exc:  # installed by hand, a dependency missing
+            click.echo(
+                f"poster-gen: error: the Python package '{exc.name}' is missing; install poster-gen with its "
+                "dependencies (python3 -m venv .venv && .venv/bin/pip install .), then run .venv/bin/poster-gen",
+                err=True,
+            )
+            ctx.exit(EXIT_BAD_INPUT)
         except Exception as exc:  # a bug: still one line, details on request
             if os.environ.get("POSTER_GEN_DEBUG"):
                 raise

@@ -22,7 +22,7 @@ from functools import lru_cache
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from poster_gen.output import atomic_write
-from poster_gen.scene import GlyphRun, Rect, Scene
+from poster_gen.scene import Rect, Scene
 
 STRIP_BYTES = 16 * 1024 * 1024  # pixel bytes per strip
 COMPRESS_THREADS = 2  # strips deflated at once (memory: about this many strips more)
@@ -150,7 +150,7 @@ def _plan_palette(rect_colors: list, stamps: list[_Stamp]) -> _Palette | None:
     return _Palette(colors, solid, luts)
 
 
-def render_strips(scene: Scene, opts: PngOptions, _force_rgb: bool = False):
+def render_strips(scene: Scene, opts: PngOptions):
     """Yield (mode, palette, strip image) for strips covering the picture.
 
     mode is "P" (image holds palette indices, mode L) or "RGB".
@@ -160,7 +160,7 @@ def render_strips(scene: Scene, opts: PngOptions, _force_rgb: bool = False):
     W, H = opts.width_px, opts.height_px
     rects = [it for it in scene.items if isinstance(it, Rect)]
     stamps = _stamps(scene, scale, ox, oy)
-    pal = None if (_force_rgb or not opts.palette) else _plan_palette([r.color.rgb for r in rects], stamps)
+    pal = None if not opts.palette else _plan_palette([r.color.rgb for r in rects], stamps)
     bpp = 1 if pal is not None else 3
     rows = max(8, min(H, STRIP_BYTES // (bpp * W)))
     prect = [(_px_rect(r, scale, ox, oy), r.color.rgb) for r in rects]

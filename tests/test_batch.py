@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -14,7 +13,7 @@ import pytest
 from PIL import Image
 
 from poster_gen.api import make_job, render_job
-from poster_gen.batch import Order, merge_manifests, plan_all, read_plan, run_batch, select_shard, shard_of
+from poster_gen.batch import merge_manifests, plan_all, read_plan, run_batch, select_shard, shard_of
 from poster_gen.campaign import load_campaign
 from poster_gen.errors import PosterGenError
 from poster_gen.resources import default_campaign

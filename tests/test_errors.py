@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import os
 import unicodedata
 from pathlib import Path
 
@@ -291,3 +290,15 @@ def test_any_text_renders_as_nfc_or_fails_cleanly(tmp_path_factory, text):
     expected = " ".join(unicodedata.normalize("NFC", job.slogan.text).upper().split())
     assert expected in drawn
     assert not list(out.rglob("*.part"))
+
+
+def test_missing_dependency_is_a_clear_error(tmp_path, monkeypatch):
+    """poster-gen run with a Python that lacks a dependency says which and how to install."""
+    import poster_gen.api as api
+
+    def missing(*a, **k):
+        raise ModuleNotFoundError("No module named 'uharfbuzz'", name="uharfbuzz")
+
+    monkeypatch.setattr(api, "render_job", missing)
+    res = run("render", "--unit", "xa-bang-mac", "--slogan", "4", "--size", "ap-phich-a3", "--out", str(tmp_path))
+    assert_one_line_error(res, "'uharfbuzz' is missing", "pip install")
