@@ -16,7 +16,7 @@ from poster_gen.suggest import unknown_choice
 from poster_gen.text import clean, legacy_problem
 
 FORMATS = ("pdf", "png")
-DEFAULT_DESIGN = "classic"
+from poster_gen.plan import DEFAULT_DESIGN  # noqa: E402,F401
 DRAFT_ID = "draft"
 
 
