@@ -1,0 +1,125 @@
+"""Limits on everything a user hands the tool.
+
+Campaign files, designs, plans and manifests travel between offices over
+chat: they are read as if a stranger wrote them. Every reader goes through
+these helpers, so each input has a stated bound on size and nesting, and a
+file that exceeds it is a clear one-line error, not a hang or a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+
+from poster_gen.errors import PosterGenError
+
+# sizes of files a user hands us
+MAX_TOML_BYTES = 4 * 1024 * 1024  # a campaign of every commune of the country is ~1 MB
+MAX_JSON_BYTES = 256 * 1024 * 1024  # a manifest of 60,000 artworks with preflight records
+MAX_PLAN_BYTES = 32 * 1024 * 1024
+MAX_PLAN_ROWS = 200_000
+MAX_CELL_CHARS = 1_000
+# nesting of tables/arrays: real files use 3 or 4 levels
+MAX_NESTING = 32
+# text that is set on an artwork
+MAX_SLOGAN_CHARS = 400  # the longest approved slogans seen are ~200 characters
+MAX_FIELD_CHARS = 1_000  # any text a design field renders
+
+
+class InputLimitError(PosterGenError):
+    """An input exceeds a stated limit."""
+
+
+def nesting_depth_exceeds(text: str, limit: int = MAX_NESTING, openers: str = "[{", closers: str = "]}") -> bool:
+    """True when brackets outside strings nest deeper than ``limit``.
+
+    A cheap pre-scan, so a hostile file never reaches a recursive parser.
+    It tracks basic and literal strings of TOML and JSON well enough to be
+    conservative: a string that merely contains brackets does not count.
+    """
+    depth = 0
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if text.startswith(quote, i):
+                i += len(quote)
+                quote = ""
+                continue
+        elif ch == "#":  # TOML comment (JSON has none; '#' is not valid JSON outside strings)
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        elif ch in "\"'":
+            quote = ch * 3 if text.startswith(ch * 3, i) else ch
+            i += len(quote)
+            continue
+        elif ch in openers:
+            depth += 1
+            if depth > limit:
+                return True
+        elif ch in closers:
+            depth = max(0, depth - 1)
+        i += 1
+    return False
+
+
+def _read_bytes(path: Path, limit: int, what: str) -> bytes:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise PosterGenError(f"{what} {path}: file not found") from None
+    except OSError as exc:
+        raise PosterGenError(f"{what} {path}: cannot read it ({exc.strerror})") from None
+    if size > limit:
+        raise InputLimitError(
+            f"{what} {path}: {size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for such a file; "
+            "check that it is the right file"
+        )
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise PosterGenError(f"{what} {path}: cannot read it ({exc.strerror})") from None
+    if len(data) > limit:
+        raise InputLimitError(f"{what} {path}: over the {limit / 1e6:.0f} MB limit for such a file")
+    return data
+
+
+def loads_toml(text: str, where: str) -> dict:
+    """Parse TOML text with the nesting bound. Raises InputLimitError or tomllib.TOMLDecodeError."""
+    if nesting_depth_exceeds(text):
+        raise InputLimitError(
+            f"{where}: tables or lists nested more than {MAX_NESTING} deep; a campaign or design never needs that"
+        )
+    try:
+        return tomllib.loads(text)
+    except RecursionError:
+        raise InputLimitError(f"{where}: nested too deeply to read") from None
+
+
+def read_json(path: Path, what: str, limit: int = MAX_JSON_BYTES):
+    """Read a JSON file with size and nesting bounds.
+
+    Raises InputLimitError (too large or too deep), PosterGenError (unreadable)
+    or ValueError (not JSON: the caller decides what that means).
+    """
+    path = Path(path)
+    raw = _read_bytes(path, limit, what)
+    text = raw.decode("utf-8-sig")  # UnicodeDecodeError is a ValueError
+    if nesting_depth_exceeds(text):
+        raise InputLimitError(f"{what} {path}: nested more than {MAX_NESTING} deep; it was not written by poster-gen")
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise InputLimitError(f"{what} {path}: nested too deeply to read") from None
+
+
+def read_text_file(path: Path, what: str, limit: int) -> bytes:
+    """The bytes of a user file, refusing one larger than ``limit``."""
+    return _read_bytes(Path(path), limit, what)
