@@ -11,12 +11,14 @@ from poster_gen.design import Design, load_design
 from poster_gen.errors import PosterGenError
 from poster_gen.pdf import PdfOptions, write_pdf
 from poster_gen.png import PngOptions, write_png
-from poster_gen.sizes import Size, resolve_size
+from poster_gen.output import inside, refuse_foreign
+from poster_gen.sizes import PRESETS, Size, resolve_size
 from poster_gen.suggest import unknown_choice
 from poster_gen.text import clean, legacy_problem
 
+from poster_gen.plan import DEFAULT_DESIGN  # noqa: F401  (re-exported)
+
 FORMATS = ("pdf", "png")
-from poster_gen.plan import DEFAULT_DESIGN  # noqa: E402,F401
 DRAFT_ID = "draft"
 
 
@@ -30,11 +32,20 @@ class Job:
 
     @property
     def stem(self) -> str:
-        size = self.size.id if self.size.id.startswith(self.size.kind) else f"{self.size.kind}-{self.size.id}"
-        stem = f"{size}-{self.slogan.id}"
+        """The file name without extension: one artwork, one name.
+
+        ``<size>_<slogan>[_<design>]``: ids are slugs (a-z, 0-9, '-'), so '_'
+        cannot occur inside a part and the name decodes back to exactly one
+        (size, slogan, design). A free size is named with its kind and 'mm'
+        (``bieu-ngu-500x80mm``) so that it never takes a preset's name
+        (``bieu-ngu-500x80`` is 5 x 0.8 m). A draft (``render --text``) is
+        ``<size>_draft``; "draft" is refused as a slogan id.
+        """
+        size = self.size.id if self.size.id in PRESETS else f"{self.size.kind}-{self.size.id}mm"
+        parts = [size, DRAFT_ID if self.draft else self.slogan.id]
         if self.design.id != DEFAULT_DESIGN:
-            stem += f"-{self.design.id}"
-        return stem
+            parts.append(self.design.id)
+        return "_".join(parts)
 
     def relpath(self, fmt: str) -> Path:
         return Path(self.unit.id) / f"{self.stem}.{fmt}"
@@ -75,9 +86,20 @@ def find_slogan(campaign: Campaign, slogan_id: str) -> Slogan:
 
 
 def draft_slogan(text: str) -> Slogan:
-    text = clean(text)
+    from poster_gen.limits import MAX_SLOGAN_CHARS
+
+    # the length is checked before any layout: setting a text grows faster than its length
+    if len(text) > 4 * MAX_SLOGAN_CHARS + 100 or len(text := clean(text)) > MAX_SLOGAN_CHARS:
+        raise PosterGenError(
+            f"--text: {len(text):,} characters is over the {MAX_SLOGAN_CHARS}-character limit for a slogan; shorten it"
+        )
     if not text:
         raise PosterGenError("--text is empty; give the slogan in quotes, e.g. --text \"Đổi mới sáng tạo\"")
+    bad = next((ch for ch in text if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:  # bytes of the command line that were not UTF-8
+        raise PosterGenError(
+            f"--text: has bytes that are not UTF-8 (U+{ord(bad):04X}); set the terminal to UTF-8 and type the slogan again"
+        )
     legacy = legacy_problem(text)
     if legacy:
         raise PosterGenError(f"--text: {legacy}")
@@ -137,7 +159,8 @@ def render_job(
     art = compose_job(campaign, job)
     files: dict[str, Path] = {}
     for fmt in formats:
-        path = Path(out_dir) / job.relpath(fmt)
+        path = inside(out_dir, job.relpath(fmt))
+        refuse_foreign(path)
         if fmt == "pdf":
             write_pdf(art.scene, path, job_pdf_options(job, path, pdf_options))
         else:

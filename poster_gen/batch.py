@@ -11,25 +11,41 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import os
+import re
 import signal
+import sys
+import threading
 import time
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from poster_gen import __version__
 from poster_gen.api import DEFAULT_DESIGN, Job, Result, find_slogan, find_unit, render_job
 from poster_gen.campaign import Campaign, load_campaign
-from poster_gen.errors import PosterGenError
+from poster_gen.errors import OutputError, PosterGenError
 from poster_gen.fonts import load_font
-from poster_gen.output import atomic_write, remove_stale_temps
+from poster_gen.limits import read_json
+from poster_gen.output import atomic_write, claim_run, inside, made_by_us, remove_stale_temps
 from poster_gen.pdf import PdfOptions
-from poster_gen.sizes import KINDS, default_size, resolve_size
 from poster_gen.plan import Order, read_plan  # noqa: F401  (read_plan re-exported)
+from poster_gen.sizes import KINDS, default_size, resolve_size
 
 MANIFEST = "manifest.json"
 SHARD_MANIFEST = "manifest.shard-{k}-of-{n}.json"
+SHARD_NAME = re.compile(r"^manifest\.shard-[0-9]+-of-[0-9]+\.json$")
+
+try:  # one lock per manifest; fcntl on Unix, msvcrt on Windows
+    import fcntl
+
+    msvcrt = None
+except ImportError:  # pragma: no cover - Windows
+    import msvcrt  # type: ignore[no-redef]
 MANIFEST_EVERY_S = 2.0
 
 
@@ -41,6 +57,7 @@ class BatchReport:
     seconds: float = 0.0
     interrupted: bool = False
     manifest: Path | None = None
+    checks: list = field(default_factory=list)  # FileCheck of every file preflighted by this run
 
     @property
     def entries(self) -> list[dict]:
@@ -148,68 +165,166 @@ def _job(campaign: Campaign, order: Order, designs: dict, dpi: int | None, desig
     )
 
 
-# ---- running -------------------------------------------------------------------
-
-_W: dict = {}
+# ---- the manifest ---------------------------------------------------------------
 
 
-def _init_worker(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dpi, design_dirs):
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when to stop
-    _W.update(
-        campaign=load_campaign(campaign_path), formats=formats, out=Path(out), pdf=pdf_opts, dpi=dpi, dirs=design_dirs
-    )
+class ManifestError(PosterGenError):
+    """A manifest that poster-gen will not replace: damaged, or another program's."""
 
 
-def _run_one(task: tuple[Order, str]) -> tuple[Order, dict | None, str | None]:
-    order, digest = task
+_AWAY = "move it aside (rename it) and run again; its artworks are then checked and made again"
+
+
+def _entry_problem(e) -> str:
+    """Why a manifest entry cannot be one of ours ('' when it can)."""
+    if not isinstance(e, dict):
+        return "not a table"
+    for key in ("unit", "slogan", "size"):
+        if not isinstance(e.get(key), str):
+            return f"'{key}' is not text"
+    if not isinstance(e.get("design", DEFAULT_DESIGN), str):
+        return "'design' is not text"
+    files = e.get("files")
+    if not isinstance(files, dict) or not files:
+        return "'files' is not a table of file names"
+    for fmt, rel in files.items():
+        if not isinstance(rel, str) or not rel:
+            return f"files.{fmt} is not a file name"
+        pure = Path(rel)
+        if pure.is_absolute() or rel.startswith(("/", "\\")) or ":" in rel or ".." in pure.parts or "\\" in rel:
+            return f"files.{fmt} '{rel[:80]}' is not a path inside the output folder"
+    copies = e.get("copies", 1)
+    if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
+        return "'copies' is not a whole number"
+    return ""
+
+
+def load_manifest(path: Path) -> list[dict]:
+    """The entries of a manifest; none when it does not exist.
+
+    A damaged manifest, or one another program wrote, raises ManifestError:
+    it is never silently replaced, so no record is lost.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return []
+    if path.is_symlink() or not path.is_file():
+        raise ManifestError(f"{path} is not a plain file (a link or a folder); {_AWAY}")
     try:
-        job = _job(_W["campaign"], order, _W.setdefault("designs", {}), _W["dpi"], _W["dirs"])
-        res = render_job(_W["campaign"], job, _W["out"], _W["formats"], _W["pdf"])
-        entry = manifest_entry(res, _W["out"])
-        entry["hash"] = digest
-        entry["copies"] = order.copies
-        return order, entry, None
-    except PosterGenError as exc:
-        return order, None, str(exc)
+        data = read_json(path, "manifest")
+    except ValueError as exc:
+        why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise ManifestError(f"{path} is damaged (not valid JSON: {why}); poster-gen will not replace it: {_AWAY}") from None
+    if not isinstance(data, dict) or not str(data.get("tool", "")).startswith("poster-gen"):
+        raise ManifestError(
+            f"{path} was not written by poster-gen; it is not overwritten: move it away or choose another --out"
+        )
+    entries = data.get("artworks")
+    if not isinstance(entries, list):
+        raise ManifestError(f"{path} is damaged ('artworks' is not a list); poster-gen will not replace it: {_AWAY}")
+    for i, e in enumerate(entries, start=1):
+        why = _entry_problem(e)
+        if why:
+            raise ManifestError(f"{path}: artwork {i} is damaged ({why}); poster-gen will not replace it: {_AWAY}")
+    return entries
 
 
-def _run_chunk(tasks: list[tuple[Order, str]]) -> list[tuple[Order, dict | None, str | None]]:
-    return [_run_one(t) for t in tasks]
-
-
-def manifest_entry(res: Result, out: Path) -> dict:
-    leg = res.legibility
-    return {
-        "unit": res.job.unit.id,
-        "slogan": res.job.slogan.id,
-        "size": res.job.size.id,
-        "kind": res.job.size.kind,
-        "design": res.job.design.id,
-        "files": {fmt: Path(os.path.relpath(p, out)).as_posix() for fmt, p in res.files.items()},
-        "width_mm": res.job.size.width_mm,
-        "height_mm": res.job.size.height_mm,
-        "dpi": res.job.size.dpi,
-        "lines": list(leg.lines) if leg else [],
-        "cap_height_mm": leg.cap_height_mm if leg else None,
-        "required_cap_mm": leg.required_mm if leg else None,
-        "viewing_m": leg.viewing_m if leg else None,
-        "legible": leg.ok if leg else None,
-        "warnings": list(res.warnings),
+def write_manifest(path: Path, entries: list[dict]) -> Path:
+    data = {
+        "tool": f"poster-gen {__version__}",
+        "artworks": sorted(entries, key=lambda e: (e["unit"], e["size"], e["slogan"], e.get("design", ""))),
     }
+    with atomic_write(path) as fh:
+        fh.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    return path
+
+
+LOCK_WAIT_S = 120.0
+
+
+@contextmanager
+def manifest_lock(path: Path, wait_s: float = LOCK_WAIT_S):
+    """Hold the lock of one manifest while it is read, merged and rewritten.
+
+    Runs that share an output folder (shards on several machines, or two
+    batches) take turns: each merges its records into what is on disk, so no
+    run's records are lost. The lock file ``.<manifest>.lock`` stays.
+    """
+    lock = Path(path).with_name(f".{Path(path).name}.lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise OutputError(f"cannot lock {path}: {exc.strerror}; check the --out folder") from None
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                if msvcrt is not None:
+                    msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+                else:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise OutputError(
+                        f"{path} has been locked by another poster-gen run for {wait_s:.0f} s; wait for it to finish, "
+                        "or choose another --out"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        try:
+            if msvcrt is not None:
+                os.lseek(fd, 0, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            else:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        except OSError:
+            pass
+        os.close(fd)
+
+
+class _Ledger:
+    """This run's view of its manifest: what was on disk, what it made.
+
+    ``save`` merges under the lock: entries on disk (possibly written by a
+    concurrent run since) are kept, entries this run made or confirmed win,
+    and entries whose files were gone at the start are dropped.
+    """
+
+    def __init__(self, path: Path):
+        self.path = path
+        with manifest_lock(path):
+            self.old = {_entry_key(e): e for e in load_manifest(path)}
+        self.drop: set[tuple] = set()
+        self.ours: dict[tuple, dict] = {}
+        self._seen: tuple | None = self._stamp()
+        self._disk = dict(self.old)
+
+    def _stamp(self):
+        try:
+            st = self.path.stat()
+            return (st.st_mtime_ns, st.st_size, st.st_ino)
+        except OSError:
+            return None
+
+    def put(self, entry: dict) -> None:
+        self.ours[_entry_key(entry)] = entry
+
+    def save(self) -> None:
+        with manifest_lock(self.path):
+            stamp = self._stamp()
+            if stamp != self._seen:  # another run wrote it since we last did
+                self._disk = {_entry_key(e): e for e in load_manifest(self.path)}
+            merged = {k: e for k, e in self._disk.items() if k not in self.drop}
+            merged.update(self.ours)
+            write_manifest(self.path, list(merged.values()))
+            self._disk = merged
+            self._seen = self._stamp()
 
 
 def _entry_key(e: dict) -> tuple[str, str, str, str]:
     return (e.get("unit", ""), e.get("slogan", ""), e.get("size", ""), e.get("design", DEFAULT_DESIGN))
-
-
-def load_manifest(path: Path) -> list[dict]:
-    """Entries of an existing manifest; a damaged one counts as empty."""
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-        entries = data.get("artworks", [])
-        return [e for e in entries if isinstance(e, dict) and isinstance(e.get("files"), dict)]
-    except (OSError, ValueError, AttributeError):
-        return []
 
 
 def _files_exist(out: Path, entry: dict) -> bool:
@@ -236,6 +351,271 @@ def _files_intact(out: Path, entry: dict) -> bool:
     return True
 
 
+def _remove_replaced(out: Path, prev: dict | None, entry: dict, keep: set[str]) -> None:
+    """Delete the files an earlier record of this artwork names and the new one does not
+    (a renamed file), when poster-gen made them and no other record names them."""
+    if not prev:
+        return
+    new = set(entry["files"].values())
+    for rel in prev["files"].values():
+        if rel in new or rel in keep:
+            continue
+        try:
+            p = inside(out, rel)
+        except OutputError:
+            continue
+        if p.is_file() and not p.is_symlink() and made_by_us(p):
+            try:
+                p.unlink()
+            except OSError:
+                pass
+
+
+# ---- workers ----------------------------------------------------------------------
+
+_W: dict = {}
+
+
+def _watch_parent() -> None:
+    """End this worker when its parent is gone (a `kill -9` of the batch).
+
+    Linux kills it at once (PR_SET_PDEATHSIG); elsewhere a thread notices
+    within half a second that the parent has gone.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    ppid = os.getppid()
+    parent = multiprocessing.parent_process()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            gone = os.getppid() != ppid
+            if not gone and parent is not None and sys.platform == "win32":
+                gone = not parent.is_alive()
+            if gone:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="poster-gen-parent-watch", daemon=True).start()
+
+
+def _init_worker(*args) -> None:
+    """A worker process: Ctrl-C is the parent's to handle, and it dies with its parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent()
+    _load_state(*args)
+
+
+def _load_state(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dpi, design_dirs, check: bool = False):
+    _W.update(
+        campaign=load_campaign(campaign_path), formats=formats, out=Path(out), pdf=pdf_opts, dpi=dpi, dirs=design_dirs,
+        check=check,
+    )
+
+
+def _run_one(task: tuple[Order, str]):
+    """Make one artwork (and preflight it). Returns (order, entry, error, checks).
+
+    Any failure fails this artwork only: a bug is reported as such, and the
+    batch goes on.
+    """
+    order, digest = task
+    try:
+        job = _job(_W["campaign"], order, _W.setdefault("designs", {}), _W["dpi"], _W["dirs"])
+        res = render_job(_W["campaign"], job, _W["out"], _W["formats"], _W["pdf"])
+        entry = manifest_entry(res, _W["out"])
+        entry["hash"] = digest
+        entry["copies"] = order.copies
+        checks: list = []
+        if _W["check"]:
+            checks = _check_paths(_W["out"], [str(p) for p in res.files.values()], _W["campaign"], _W["pdf"].color)
+            entry["check"] = [_check_record(c, _W["out"]) for c in checks]
+        return order, entry, None, checks
+    except PosterGenError as exc:
+        return order, None, str(exc), []
+    except RecursionError:
+        return order, None, "nested too deeply to make (a design or text beyond the limits)", []
+    except MemoryError:
+        return order, None, "out of memory while making it; choose a smaller size or lower --dpi", []
+    except Exception as exc:  # a bug: fail this artwork, keep the batch going
+        return order, None, f"internal error: {type(exc).__name__}: {exc}; please report it", []
+
+
+def _run_chunk(tasks: list[tuple[Order, str]]):
+    return [_run_one(t) for t in tasks]
+
+
+def _check_paths(out: Path, paths: list[str], campaign, color: str | None):
+    from poster_gen.check import check_file
+
+    return [check_file(p, campaign, color) for p in paths]
+
+
+def _check_record(c, out: Path) -> dict:
+    d = c.to_dict()
+    d["file"] = Path(os.path.relpath(d["file"], out)).as_posix()
+    return d
+
+
+def manifest_entry(res: Result, out: Path) -> dict:
+    leg = res.legibility
+    return {
+        "unit": res.job.unit.id,
+        "slogan": res.job.slogan.id,
+        "size": res.job.size.id,
+        "kind": res.job.size.kind,
+        "design": res.job.design.id,
+        "files": {fmt: Path(os.path.relpath(p, out)).as_posix() for fmt, p in res.files.items()},
+        "width_mm": res.job.size.width_mm,
+        "height_mm": res.job.size.height_mm,
+        "dpi": res.job.size.dpi,
+        "lines": list(leg.lines) if leg else [],
+        "cap_height_mm": leg.cap_height_mm if leg else None,
+        "required_cap_mm": leg.required_mm if leg else None,
+        "viewing_m": leg.viewing_m if leg else None,
+        "legible": leg.ok if leg else None,
+        "warnings": list(res.warnings),
+    }
+
+
+# ---- running ----------------------------------------------------------------------
+
+GRACE_S = 5.0  # after Ctrl-C, how long the artworks in hand may take to finish
+MAX_POOL_RESTARTS = 50
+WORKER_DIED = (
+    "the worker process making it died twice (killed, perhaps by the system for lack of memory); "
+    "try a smaller size or lower --dpi, or run with -j 1"
+)
+
+
+class _Stop:
+    """Ctrl-C: the first press stops the batch (the artworks in hand may finish
+    within GRACE_S); any further press kills the workers at once."""
+
+    def __init__(self):
+        self.presses = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self._old = None
+
+    def __enter__(self):
+        try:
+            self._old = signal.signal(signal.SIGINT, self._handler)
+        except ValueError:  # not the main thread: leave signals alone
+            self._old = None
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+        return False
+
+    def _handler(self, signum, frame):
+        self.presses += 1
+        if self.presses == 1:
+            raise KeyboardInterrupt
+        _kill_pool(self.pool)
+
+
+def _kill_pool(pool: ProcessPoolExecutor | None) -> None:
+    if pool is None:
+        return
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, AttributeError, ValueError):
+            pass
+
+
+def _close_pool(pool: ProcessPoolExecutor, kill: bool) -> None:
+    if kill:
+        _kill_pool(pool)
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop) -> None:
+    """Run the tasks in worker processes. A worker that dies (killed, out of
+    memory) loses the artworks it held: those are tried again one at a time
+    in a new pool, and fail only if they kill a worker again."""
+    queue = deque(todo[i : i + chunk] for i in range(0, len(todo), chunk))
+    retry: deque = deque()
+    restarts = 0
+    while queue or retry:
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=args)
+        stop.pool = pool
+        inflight: dict = {}
+        lost: list[tuple[list, bool]] = []
+        kill = False
+        try:
+            def submit_more() -> None:
+                if retry:  # one at a time, so a death is pinned on its artwork
+                    if not inflight:
+                        inflight[pool.submit(_run_chunk, [retry[0]])] = ([retry.popleft()], True)
+                    return
+                while queue and len(inflight) < jobs * 3:
+                    c = queue.popleft()
+                    inflight[pool.submit(_run_chunk, c)] = (c, False)
+
+            submit_more()
+            while inflight:
+                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                broken = False
+                for f in finished:
+                    tasks, again = inflight.pop(f)
+                    try:
+                        results = f.result()
+                    except BrokenProcessPool:
+                        broken = True
+                        lost.append((tasks, again))
+                        continue
+                    for r in results:
+                        record(*r)
+                if broken:
+                    for f, (tasks, again) in inflight.items():
+                        if f.done() and not f.cancelled() and f.exception() is None:
+                            for r in f.result():
+                                record(*r)
+                        else:
+                            lost.append((tasks, again))
+                    inflight.clear()
+                    kill = True
+                    break
+                submit_more()
+        except KeyboardInterrupt:
+            kill = True
+            deadline = time.monotonic() + GRACE_S
+            for f in inflight:
+                f.cancel()
+            for f, _ in list(inflight.items()):
+                if f.cancelled():
+                    continue
+                try:
+                    for r in f.result(timeout=max(0.0, deadline - time.monotonic())):
+                        record(*r)
+                except Exception:  # timed out, or killed by a second Ctrl-C: not finished
+                    pass
+            raise
+        finally:
+            stop.pool = None
+            _close_pool(pool, kill)
+        for tasks, again in lost:
+            for task in tasks:
+                if again:
+                    record(task[0], None, WORKER_DIED, [])
+                else:
+                    retry.append(task)
+        restarts += 1
+        if restarts > MAX_POOL_RESTARTS:
+            for tasks in [*([t] for t in retry), *queue]:
+                for task in tasks:
+                    record(task[0], None, WORKER_DIED, [])
+            return
+
+
 def run_batch(
     campaign_path: Path,
     orders: list[Order],
@@ -248,8 +628,10 @@ def run_batch(
     progress=None,
     force: bool = False,
     shard: tuple[int, int] | None = None,
+    check: bool = False,
 ) -> BatchReport:
-    """Render the orders into ``out``. Raises BatchInterrupted on Ctrl-C."""
+    """Render the orders into ``out`` (and preflight each file as it is made
+    when ``check``). Raises BatchInterrupted on Ctrl-C."""
     t0 = time.perf_counter()
     out = Path(out)
     try:
@@ -258,15 +640,18 @@ def run_batch(
         raise PosterGenError(f"cannot create output folder {out}: {exc.strerror}; choose another --out") from None
     if not os.access(out, os.W_OK):
         raise PosterGenError(f"output folder {out} is not writable; choose another --out")
-    remove_stale_temps(out)
+    token = claim_run()
+    remove_stale_temps(out, token)
     campaign = load_campaign(campaign_path)
-    manifest_path = out / (SHARD_MANIFEST.format(k=shard[0], n=shard[1]) if shard else MANIFEST)
-    old = {_entry_key(e): e for e in load_manifest(manifest_path)}
+    manifest_path = inside(out, SHARD_MANIFEST.format(k=shard[0], n=shard[1]) if shard else MANIFEST)
+    ledger = _Ledger(manifest_path)
+    old = ledger.old
     report = BatchReport(manifest=manifest_path)
 
     designs: dict = {}
     todo: list[tuple[Order, str]] = []
     digests: dict = {}
+    unchecked: list[dict] = []
     for o in orders:
         job = _job(campaign, o, designs, dpi, design_dirs)
         dkey = (o.design, job.size.kind)
@@ -274,84 +659,68 @@ def run_batch(
             digests[dkey] = design_digest(job.design, job.size.kind)
         digest = fingerprint(campaign, job, formats, pdf_opts, digests[dkey])
         prev = old.get(o.key)
-        if not force and prev and prev.get("hash") == digest and _files_intact(out, prev):
+        want = {fmt: job.relpath(fmt).as_posix() for fmt in formats}
+        if not force and prev and prev.get("hash") == digest and prev["files"] == want and _files_intact(out, prev):
             entry = dict(prev, copies=o.copies)
             report.skipped.append(entry)
+            ledger.put(entry)
+            if check and "check" not in entry:  # made, but its preflight was cut short
+                unchecked.append(entry)
         else:
             todo.append((o, digest))
     total = len(todo)
     planned = {o.key for o in orders}
-    # entries from earlier runs that this plan does not touch stay on record
-    kept = [e for k, e in old.items() if k not in planned and _files_exist(out, e)]
-
-    def save() -> None:
-        write_manifest(manifest_path, kept + report.entries)
+    # records of earlier runs that this plan does not touch stay, unless their files are gone
+    ledger.drop = {k for k, e in old.items() if k not in planned and not _files_exist(out, e)}
+    still_named = {rel for k, e in old.items() if k not in planned for rel in e["files"].values()}
 
     jobs = max(1, jobs or os.cpu_count() or 1)
-    args = (str(campaign_path), formats, str(out), pdf_opts, dpi, design_dirs)
+    args = (str(campaign_path), formats, str(out), pdf_opts, dpi, design_dirs, check)
     last_save = time.monotonic()
     done = 0
 
-    def record(order, entry, err):
+    def record(order, entry, err, checks=()):
         nonlocal done, last_save
         done += 1
         if entry is not None:
             report.made.append(entry)
+            report.checks.extend(checks)
+            _remove_replaced(out, old.get(order.key), entry, still_named)
+            ledger.put(entry)
         else:
             report.failed.append((order, err or "failed"))
         if progress:
             progress(done, total, order, err)
         if time.monotonic() - last_save > MANIFEST_EVERY_S:
-            save()
+            ledger.save()
             last_save = time.monotonic()
 
     try:
-        if jobs == 1 or total <= 1:
-            _init_worker(*args)
-            signal.signal(signal.SIGINT, signal.default_int_handler)
-            for task in todo:
-                record(*_run_one(task))
-        elif total:
-            pool = ProcessPoolExecutor(max_workers=min(jobs, total), initializer=_init_worker, initargs=args)
+        with _Stop() as stop:
             try:
-                # small jobs (PDF only) travel in chunks: less inter-process chatter
-                size = 1 if "png" in formats else max(1, min(16, total // (jobs * 8)))
-                queue = iter([todo[i : i + size] for i in range(0, total, size)])
-                pending = set()
-                for chunk in queue:
-                    pending.add(pool.submit(_run_chunk, chunk))
-                    if len(pending) >= jobs * 3:
-                        break
-                while pending:
-                    finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-                    for f in finished:
-                        for result in f.result():
-                            record(*result)
-                        nxt = next(queue, None)
-                        if nxt is not None:
-                            pending.add(pool.submit(_run_chunk, nxt))
-            except KeyboardInterrupt:
-                # finish what the workers hold (short), drop the rest
-                for f in pending:
-                    f.cancel()
-                for f in pending:
-                    if not f.cancelled():
-                        try:
-                            for result in f.result():
-                                record(*result)
-                        except Exception:
-                            pass
-                raise
+                if jobs == 1 or total <= 1:
+                    _load_state(*args)
+                    for task in todo:
+                        record(*_run_one(task))
+                elif total:
+                    # small jobs (PDF only) travel in chunks: less inter-process chatter
+                    chunk = 1 if "png" in formats else max(1, min(16, total // (jobs * 8)))
+                    _run_pool(todo, jobs, args, chunk, record, stop)
+                if unchecked:
+                    results = check_outputs(out, unchecked, campaign_path, pdf_opts.color, jobs)
+                    report.checks.extend(results)
+                    _attach_checks(out, unchecked, results)
             finally:
-                pool.shutdown(wait=True, cancel_futures=True)
+                # whatever happened, this run's temporary files go and its records are kept
+                remove_stale_temps(out, token)
+                report.seconds = time.perf_counter() - t0
+                try:
+                    ledger.save()
+                except KeyboardInterrupt:
+                    ledger.save()
     except KeyboardInterrupt:
-        remove_stale_temps(out)
-        save()
         report.interrupted = True
-        report.seconds = time.perf_counter() - t0
         raise BatchInterrupted(report) from None
-    save()
-    report.seconds = time.perf_counter() - t0
     return report
 
 
@@ -360,6 +729,7 @@ def run_batch(
 
 def _init_checker(campaign_path: str, color: str | None):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent()
     _W.update(check_campaign=load_campaign(campaign_path), check_color=color)
 
 
@@ -383,40 +753,38 @@ def check_outputs(out: Path, entries: list[dict], campaign_path: Path, color: st
         return list(pool.map(_check_one, paths, chunksize=8))
 
 
-def record_checks(manifest_path: Path, out: Path, checks) -> None:
-    """Store each file's preflight result in its manifest entry (key "check")."""
-    by_path = {str(Path(c.path).resolve()): c.to_dict() for c in checks}
-    entries = load_manifest(manifest_path)
+def _attach_checks(out: Path, entries: list[dict], checks) -> None:
+    by_path = {str(Path(c.path).resolve()): c for c in checks}
     for e in entries:
         found = [by_path[k] for k in (str((Path(out) / rel).resolve()) for rel in e["files"].values()) if k in by_path]
         if found:
-            for d in found:
-                d["file"] = Path(os.path.relpath(d["file"], out)).as_posix()
-            e["check"] = found
-    write_manifest(manifest_path, entries)
+            e["check"] = [_check_record(c, out) for c in found]
 
 
-def write_manifest(path: Path, entries: list[dict]) -> Path:
-    data = {
-        "tool": f"poster-gen {__version__}",
-        "artworks": sorted(entries, key=lambda e: (e["unit"], e["size"], e["slogan"], e.get("design", ""))),
-    }
-    with atomic_write(path) as fh:
-        fh.write(json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
-    return path
+def record_checks(manifest_path: Path, out: Path, checks) -> None:
+    """Store each file's preflight result in its manifest entry (key "check")."""
+    with manifest_lock(manifest_path):
+        entries = load_manifest(manifest_path)
+        _attach_checks(out, entries, checks)
+        write_manifest(manifest_path, entries)
 
 
 def merge_manifests(out: Path) -> tuple[Path, int, int]:
     """Merge OUT/manifest.shard-*.json (and any manifest.json) into manifest.json.
 
-    Returns (path, number of shard files, number of artworks)."""
+    A damaged shard manifest stops the merge (ManifestError): nothing is
+    dropped silently. Returns (path, number of shard files, number of artworks)."""
     out = Path(out)
-    shards = sorted(out.glob("manifest.shard-*-of-*.json"))
+    shards = sorted(p for p in out.glob("manifest.shard-*-of-*.json") if SHARD_NAME.match(p.name))
     if not shards:
         raise PosterGenError(f"no shard manifests (manifest.shard-K-of-N.json) in {out}; run batch --shard first")
-    merged: dict = {_entry_key(e): e for e in load_manifest(out / MANIFEST)}
-    for s in shards:
-        for e in load_manifest(s):
-            merged[_entry_key(e)] = e
-    path = write_manifest(out / MANIFEST, list(merged.values()))
+    target = inside(out, MANIFEST)
+    with manifest_lock(target):
+        merged: dict = {_entry_key(e): e for e in load_manifest(target)}
+        for s in shards:
+            with manifest_lock(s):
+                entries = load_manifest(s)
+            for e in entries:
+                merged[_entry_key(e)] = e
+        path = write_manifest(target, list(merged.values()))
     return path, len(shards), len(merged)

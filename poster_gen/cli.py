@@ -86,6 +86,13 @@ class FriendlyGroup(click.Group):
             ctx.exit(130)
         except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
+        except RecursionError:
+            click.echo("poster-gen: error: an input is nested too deeply to read; check the files you gave", err=True)
+            ctx.exit(EXIT_BAD_INPUT)
+        except MemoryError:
+            click.echo("poster-gen: error: out of memory; choose a smaller size or lower --dpi, or close other programs",
+                       err=True)
+            ctx.exit(EXIT_BAD_INPUT)
         except ModuleNotFoundError as exc:  # installed by hand, a dependency missing
             click.echo(
                 f"poster-gen: error: the Python package '{exc.name}' is missing; install poster-gen with its "
@@ -344,7 +351,7 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
 
     report = run_batch(
         obj.campaign_path, orders, Path(out), formats, pdf_opts, jobs=jobs, dpi=dpi, progress=progress, force=force,
-        shard=shard_kn, design_dirs=obj.design_dirs,
+        shard=shard_kn, design_dirs=obj.design_dirs, check=not no_check,
     )
     small = sum(1 for e in report.entries if e.get("legible") is False)
     if not quiet:
@@ -354,16 +361,12 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
             + f", {small} below the recommended capital height; {report.seconds:.1f} s; manifest: {report.manifest}",
             err=True,
         )
-    bad_files = 0
-    checks: list = []
-    # preflight what this run made; up-to-date files were checked when made
-    if not no_check and report.made:
-        from poster_gen.batch import check_outputs, record_checks
+    # each file was preflighted by the worker that made it, as it was made
+    checks = report.checks
+    bad_files = sum(not r.ok for r in checks)
+    if checks:
         from poster_gen.check import format_report, summary_line
 
-        checks = check_outputs(Path(out), report.made, obj.campaign_path, pdf_opts.color, jobs)
-        record_checks(report.manifest, Path(out), checks)
-        bad_files = sum(not r.ok for r in checks)
         noteworthy = [r for r in checks if r.problems]
         if noteworthy:
             click.echo(format_report(noteworthy, summary=False), err=True)

@@ -1,10 +1,22 @@
-"""Writing files safely: a temporary file in the same folder, renamed into place."""
+"""Writing files safely.
+
+- Every file is written to a temporary file in its folder and renamed into
+  place, so a crash never leaves half a file under its real name.
+- The output folder is a boundary: a path inside it that is a link to a place
+  outside it is refused, never followed (``inside``).
+- A file that exists under the name we are about to write, and that this tool
+  did not make, is never overwritten (``made_by_us``).
+- Temporary files carry the name of the run that made them, so a run removes
+  only its own, and those of runs on this machine that are certainly dead.
+"""
 
 from __future__ import annotations
 
 import errno
 import os
+import socket
 import tempfile
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,6 +24,91 @@ from poster_gen.errors import OutputError
 
 TMP_PREFIX = ".poster-gen-"
 TMP_SUFFIX = ".part"
+# what a poster-gen PDF (Producer/Creator) and PNG (Software chunk) say of their maker
+MAKER_MARK = b"poster-gen"
+_HOST = format(zlib.crc32(socket.gethostname().encode("utf-8", "replace")), "08x")
+_RUN_ENV = "POSTER_GEN_RUN"
+
+
+def run_token() -> str:
+    """Who writes temporary files: this machine and the run's parent process.
+
+    A batch sets it once (``claim_run``) so that its workers' temporary files
+    carry the parent's token and the parent can clean them up.
+    """
+    return os.environ.get(_RUN_ENV) or f"{_HOST}-{os.getpid()}"
+
+
+def claim_run() -> str:
+    token = f"{_HOST}-{os.getpid()}"
+    os.environ[_RUN_ENV] = token
+    return token
+
+
+# ---- the output folder is a boundary ---------------------------------------------
+
+
+def inside(out: str | Path, rel: str | Path) -> Path:
+    """``out / rel``, after making sure that no part of it leads outside ``out``.
+
+    ``rel`` must be relative, without '..'. Every existing part of the path
+    that is a link must resolve inside ``out``; otherwise OutputError names
+    the link. ``out`` itself may be a link (the user chose it).
+    """
+    out = Path(out)
+    rel = Path(rel)
+    if rel.is_absolute() or rel.drive or any(part in ("..", "") for part in rel.parts):
+        raise OutputError(f"{rel}: a path outside the output folder {out}; poster-gen writes only inside it")
+    try:
+        root = out.resolve()
+    except OSError as exc:
+        raise OutputError(f"cannot use output folder {out}: {exc.strerror}") from None
+    cur = out
+    for part in rel.parts:
+        cur = cur / part
+        if cur.is_symlink():
+            target = cur.resolve()
+            if not (target == root or target.is_relative_to(root)):
+                raise OutputError(
+                    f"{cur} is a link to {target}, outside the output folder {out}; poster-gen writes and deletes "
+                    "only inside it: remove the link or choose another --out"
+                )
+    return out / rel
+
+
+def made_by_us(path: str | Path) -> bool:
+    """True when ``path`` does not exist, or is a PDF or PNG this tool wrote.
+
+    A PDF of ours names poster-gen as its Producer near its end; a PNG of ours
+    has a Software text chunk before its image data.
+    """
+    p = Path(path)
+    try:
+        if p.is_symlink() or not p.exists():
+            return not p.is_symlink()
+        if not p.is_file():
+            return False
+        with open(p, "rb") as fh:
+            head = fh.read(8192)
+            if head.startswith(b"%PDF"):
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - 65536))
+                return MAKER_MARK in fh.read()
+            if head.startswith(b"\x89PNG"):
+                return b"tEXtSoftware\x00" + MAKER_MARK in head
+            return False
+    except OSError:
+        return False
+
+
+def refuse_foreign(path: str | Path) -> None:
+    if not made_by_us(path):
+        raise OutputError(
+            f"{path} exists and was not made by poster-gen; it is not overwritten: move it away or choose another --out"
+        )
+
+
+# ---- atomic writes ------------------------------------------------------------------
 
 
 @contextmanager
@@ -20,7 +117,7 @@ def atomic_write(path: str | Path):
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=TMP_SUFFIX, dir=path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{run_token()}-", suffix=TMP_SUFFIX, dir=path.parent)
     except OSError as exc:
         raise OutputError(_why(path.parent, exc)) from None
     try:
@@ -37,7 +134,7 @@ def atomic_write(path: str | Path):
         raise
 
 
-def _unlink(p: str) -> None:
+def _unlink(p: str | Path) -> None:
     try:
         os.unlink(p)
     except OSError:
@@ -52,12 +149,50 @@ def _why(where: Path, exc: OSError) -> str:
     return f"cannot write {where}: {exc.strerror or exc}; check the --out folder"
 
 
-def remove_stale_temps(folder: Path) -> int:
-    """Delete temporary files a killed run left behind. Returns how many."""
+def _pid_alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists, not ours to signal; or cannot tell: keep its files
+    return True
+
+
+def _temp_owner(name: str) -> tuple[str, int] | None:
+    """(host, pid) of a temporary file's run, from its name; None if not ours."""
+    if not (name.startswith(TMP_PREFIX) and name.endswith(TMP_SUFFIX)):
+        return None
+    parts = name[len(TMP_PREFIX):].split("-")
+    if len(parts) < 3 or not parts[1].isdigit():
+        return None
+    return parts[0], int(parts[1])
+
+
+def remove_stale_temps(folder: Path, token: str | None = None) -> int:
+    """Delete temporary files of this run (``token``) and of dead runs on this machine.
+
+    Files of a live run, or of another machine sharing the folder, are left
+    alone. Links are never followed. Returns how many were removed.
+    """
     n = 0
+    folder = Path(folder)
     if not folder.is_dir():
         return 0
-    for p in folder.rglob(f"{TMP_PREFIX}*{TMP_SUFFIX}"):
-        _unlink(str(p))
-        n += 1
+    mine = (token or run_token()).split("-")
+    for dirpath, _dirs, files in os.walk(folder, followlinks=False):
+        for name in files:
+            owner = _temp_owner(name)
+            if owner is None:
+                continue
+            host, pid = owner
+            same_run = [host, str(pid)] == mine[:2]
+            dead_here = host == _HOST and not _pid_alive(pid)
+            if same_run or dead_here:
+                p = Path(dirpath) / name
+                if not p.is_symlink():
+                    _unlink(p)
+                    n += 1
     return n

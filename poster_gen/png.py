@@ -299,7 +299,9 @@ def png_metadata(scene: Scene, opts: PngOptions) -> tuple[tuple[str, str], ...]:
         f"dpi={opts.dpi}",
         f"bleed={'yes' if opts.bleed else 'no'}",
     )
-    out = [("Title", scene.title), ("Description", scene.subject), ("Keywords", ", ".join(keywords))]
+    # Software first: ``output.made_by_us`` looks for it in the first bytes
+    out = [("Software", "poster-gen"), ("Title", scene.title), ("Description", scene.subject),
+           ("Keywords", ", ".join(keywords))]
     return tuple((k, v) for k, v in out if v)
 
 

@@ -111,7 +111,7 @@ def test_same_inputs_same_bytes(tmp_path, campaign):
     for out in (a, b):
         job = make_job(campaign, "xa-van-thuy", "5", "bieu-ngu-500x80", dpi=12)
         render_job(campaign, job, out, ("pdf", "png"))
-    for rel in ("xa-van-thuy/bieu-ngu-500x80-5.pdf", "xa-van-thuy/bieu-ngu-500x80-5.png"):
+    for rel in ("xa-van-thuy/bieu-ngu-500x80_5.pdf", "xa-van-thuy/bieu-ngu-500x80_5.png"):
         assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
 
 

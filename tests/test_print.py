@@ -187,8 +187,8 @@ def test_no_marks_without_the_option():
 
 def test_slug_line_below_the_marks_inside_the_media(poster_job, poster):
     s = poster_job.size
-    text = slug_text("Xã Bằng Mạc (xa-bang-mac)", "4", s.id, s.width_mm, s.height_mm, s.bleed_mm, "ap-phich-a3-4.pdf", "CMYK")
-    for part in ("Xã Bằng Mạc", "slogan 4", "ap-phich-a3", "297 x 420 mm", "bleed 3 mm", "ap-phich-a3-4.pdf", "CMYK"):
+    text = slug_text("Xã Bằng Mạc (xa-bang-mac)", "4", s.id, s.width_mm, s.height_mm, s.bleed_mm, "ap-phich-a3_4.pdf", "CMYK")
+    for part in ("Xã Bằng Mạc", "slogan 4", "ap-phich-a3", "297 x 420 mm", "bleed 3 mm", "ap-phich-a3_4.pdf", "CMYK"):
         assert part in text
     geo = page_geometry(poster.width_pt, poster.height_pt, poster.bleed_pt, marks=True)
     marks = crop_marks(geo, text)
@@ -416,8 +416,8 @@ def test_pdfx_needs_cmyk(poster):
 
 
 def test_job_pdf_options_fill_in_the_slug(poster_job, tmp_path):
-    opts = job_pdf_options(poster_job, tmp_path / "x" / "ap-phich-a3-4.pdf", PdfOptions(marks=True, color="cmyk"))
-    for part in ("Xã Bằng Mạc (xa-bang-mac)", "slogan 4", "ap-phich-a3", "ap-phich-a3-4.pdf", "CMYK"):
+    opts = job_pdf_options(poster_job, tmp_path / "x" / "ap-phich-a3_4.pdf", PdfOptions(marks=True, color="cmyk"))
+    for part in ("Xã Bằng Mạc (xa-bang-mac)", "slogan 4", "ap-phich-a3", "ap-phich-a3_4.pdf", "CMYK"):
         assert part in opts.slug
     assert job_pdf_options(poster_job, tmp_path / "a.pdf", PdfOptions()).slug == ""
 
@@ -425,7 +425,7 @@ def test_job_pdf_options_fill_in_the_slug(poster_job, tmp_path):
 def test_render_job_with_marks_writes_the_slug(campaign, poster_job, tmp_path):
     res = render_job(campaign, poster_job, tmp_path, ("pdf",), PdfOptions(color="cmyk", marks=True))
     text = PdfReader(res.files["pdf"]).pages[0].extract_text()
-    assert "ap-phich-a3-4.pdf" in text and "slogan 4" in text
+    assert "ap-phich-a3_4.pdf" in text and "slogan 4" in text
 
 
 def test_cli_render_color_marks_pdfx(tmp_path):
