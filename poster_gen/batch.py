@@ -386,11 +386,13 @@ def _watch_parent() -> None:
         try:
             import ctypes
 
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))  # PR_SET_PDEATHSIG
         except (OSError, AttributeError):
             pass
-    ppid = os.getppid()
     parent = multiprocessing.parent_process()
+    ppid = parent.pid if parent is not None and parent.pid else os.getppid()
+    if os.getppid() != ppid:  # the parent died before this worker started
+        os._exit(3)
 
     def watch() -> None:
         while True:
@@ -511,7 +513,8 @@ class _Stop:
 
     def __exit__(self, *exc):
         if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
+            # once stopping, further presses must not cut short the saving and exit that follow
+            signal.signal(signal.SIGINT, signal.SIG_IGN if self.presses else self._old)
         return False
 
     def _handler(self, signum, frame):
@@ -533,8 +536,12 @@ def _kill_pool(pool: ProcessPoolExecutor | None) -> None:
 
 def _close_pool(pool: ProcessPoolExecutor, kill: bool) -> None:
     if kill:
+        # no future is cancelled here: the pool's own thread fails them once the
+        # workers are gone (cancelling as well races with it)
         _kill_pool(pool)
-    pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True)
+    else:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop) -> None:
@@ -588,11 +595,7 @@ def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop) -> 
         except KeyboardInterrupt:
             kill = True
             deadline = time.monotonic() + GRACE_S
-            for f in inflight:
-                f.cancel()
             for f, _ in list(inflight.items()):
-                if f.cancelled():
-                    continue
                 try:
                     for r in f.result(timeout=max(0.0, deadline - time.monotonic())):
                         record(*r)
