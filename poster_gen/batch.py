@@ -561,7 +561,8 @@ def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop) -> 
             def submit_more() -> None:
                 if retry:  # one at a time, so a death is pinned on its artwork
                     if not inflight:
-                        inflight[pool.submit(_run_chunk, [retry[0]])] = ([retry.popleft()], True)
+                        task = retry.popleft()
+                        inflight[pool.submit(_run_chunk, [task])] = ([task], True)
                     return
                 while queue and len(inflight) < jobs * 3:
                     c = queue.popleft()

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import csv
+import io
+import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from poster_gen import limits
 from poster_gen.campaign import Campaign
 from poster_gen.errors import PosterGenError
 from poster_gen.sizes import resolve_size
+from poster_gen.text import one_line, shown
 
 DEFAULT_DESIGN = "classic"
+MAX_COPIES = 1_000_000  # more copies of one artwork than this is a typo
+_COUNT = re.compile(r"[0-9]{1,7}")  # ASCII digits only: str.isdigit() also takes '²'
+_DELIMITERS = (",", ";", "\t")
 
 
 @dataclass(frozen=True)
@@ -30,59 +38,180 @@ PLAN_COLUMNS = ("unit", "slogan", "size")
 PLAN_OPTIONAL = ("design", "copies")
 
 
+@contextmanager
+def _csv_fields_up_to_file_size():
+    """Let the csv module read a field of any length up to the plan's size.
+
+    Its default limit (131,072 characters) raises csv.Error mid-file, after
+    which the rows that follow are misread; the plan's own, smaller cell
+    limit is checked per row instead and reported with the row's line.
+    csv.field_size_limit is process-wide: the old value is put back.
+    """
+    old = csv.field_size_limit()
+    csv.field_size_limit(max(old, limits.MAX_PLAN_BYTES))
+    try:
+        yield
+    finally:
+        csv.field_size_limit(old)
+
+
+def _delimiter(header_line: str) -> str:
+    """The delimiter that makes the header name the plan's columns, else the most frequent one."""
+    for d in _DELIMITERS:
+        names = {c.strip().strip('"').strip().lower() for c in header_line.split(d)}
+        if all(c in names for c in PLAN_COLUMNS):
+            return d
+    return max(_DELIMITERS, key=header_line.count) if any(d in header_line for d in _DELIMITERS) else ","
+
+
+def _read_text(path: Path) -> str:
+    try:
+        raw = limits.read_text_file(path, "plan", limits.MAX_PLAN_BYTES)
+    except limits.InputLimitError as exc:
+        raise PosterGenError(one_line(f"{exc}; split a larger plan into several files")) from None
+    except PosterGenError as exc:
+        msg = str(exc)
+        if msg.endswith("file not found"):
+            msg += "; give an existing CSV with --plan"
+        raise PosterGenError(one_line(msg)) from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PosterGenError(
+            one_line(f"plan {path}: not UTF-8 text (bad byte at offset {exc.start}); save the CSV as UTF-8")
+        ) from None
+
+
 def read_plan(path: Path, campaign: Campaign, known_designs: set[str], default_design: str = DEFAULT_DESIGN):
-    """Read an orders CSV. Returns (orders, problems); each problem names its line."""
+    """Read an orders CSV. Returns (orders, problems).
+
+    Each problem is one line naming the physical line of the file where its
+    row starts, with every problem of that row. A file too large, with too
+    many rows or that the csv module cannot read is one PosterGenError.
+    """
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise PosterGenError(f"plan {path}: file not found; give an existing CSV with --plan") from None
-    except UnicodeDecodeError:
-        raise PosterGenError(f"plan {path}: not UTF-8 text; save the CSV as UTF-8") from None
-    except OSError as exc:
-        raise PosterGenError(f"plan {path}: cannot read it ({exc.strerror})") from None
-    sample = text[:2048]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t") if sample.strip() else csv.excel
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(text.splitlines(), dialect=dialect)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
+    text = _read_text(path)
+    name = one_line(path.name)
+    with _csv_fields_up_to_file_size():
+        try:
+            return _read_rows(path, name, text, campaign, known_designs, default_design)
+        except csv.Error as exc:  # not expected with the limit above; still one clear line
+            raise PosterGenError(one_line(f"plan {path}: cannot read it as CSV ({exc}); save it again as CSV")) from None
+
+
+def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_designs: set[str], default_design: str):
+    from poster_gen.suggest import Choices
+
+    # newline='': the csv module sees the line ends, so a quoted cell may hold line breaks
+    # and reader.line_num counts physical lines
+    stream = io.StringIO(text, newline="")
+    first = ""
+    for first in stream:
+        if first.strip():
+            break
+    stream.seek(0)
+    reader = csv.reader(stream, delimiter=_delimiter(first), quotechar='"', doublequote=True)
+    header: list[str] = []
+    header_line = 0
+    for cells in reader:
+        if any(c.strip() for c in cells):
+            header = [c.strip().lower() for c in cells]
+            header_line = reader.line_num
+            break
     missing = [c for c in PLAN_COLUMNS if c not in header]
     if missing:
         raise PosterGenError(
-            f"plan {path}: line 1 must be a header with columns unit,slogan,size[,design,copies]; missing: {', '.join(missing)}"
+            one_line(
+                f"plan {path}: line {header_line or 1} must be a header with columns unit,slogan,size[,design,copies]; "
+                f"missing: {', '.join(missing)}"
+            )
         )
+    column = {h: i for i, h in reversed(list(enumerate(header)))}  # the first of a repeated name counts
     unknown = [h for h in header if h not in PLAN_COLUMNS + PLAN_OPTIONAL and h]
-    orders: list = []
+    orders: list[Order] = []
     problems: list[str] = []
     if unknown:
-        problems.append(f"plan {path}: line 1: ignoring unknown column(s) {', '.join(unknown)}")
-    unit_ids = {u.id for u in campaign.units}
-    slogan_ids = {s.id for s in campaign.slogans}
-    from poster_gen.suggest import unknown_choice
+        listed = ", ".join(shown(h, 30) for h in unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+        problems.append(one_line(f"plan {name}: line {header_line}: ignoring unknown column(s) {listed}"))
 
-    for lineno, raw in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items() if k is not None}
-        if not any(row.values()):
+    units = Choices("unit", sorted(u.id for u in campaign.units))
+    slogans = Choices("slogan", sorted(s.id for s in campaign.slogans))
+    designs = Choices("design", sorted(known_designs))
+    unit_ids, slogan_ids = set(units.valid), set(slogans.valid)
+    sizes: dict[str, str | PosterGenError] = {}  # size cell -> size id, or why not
+
+    def size_id(spec: str) -> str:
+        got = sizes.get(spec)
+        if got is None:
+            try:
+                got = resolve_size(spec).id
+            except PosterGenError as exc:
+                got = exc
+            if len(sizes) < 10_000:
+                sizes[spec] = got
+        if isinstance(got, PosterGenError):
+            raise got
+        return got
+
+    rows = 0
+    line = reader.line_num + 1  # where the next row starts
+    for cells in reader:
+        start, line = line, reader.line_num + 1
+        rows += 1  # blank rows too: they cost a turn of this loop as well
+        if rows > limits.MAX_PLAN_ROWS:
+            raise PosterGenError(
+                one_line(
+                    f"plan {path}: line {start}: more than {limits.MAX_PLAN_ROWS:,} rows, the limit for one plan; "
+                    "split it into several plans and run them one after another"
+                )
+            )
+        if not any(c.strip() for c in cells):
             continue
-        where = f"plan {path.name} line {lineno}"
-        try:
-            unit, slogan, size = row.get("unit", ""), row.get("slogan", ""), row.get("size", "")
-            if unit not in unit_ids:
-                raise PosterGenError(unknown_choice("unit", unit, sorted(unit_ids)))
-            if slogan not in slogan_ids:
-                raise PosterGenError(unknown_choice("slogan", slogan, sorted(slogan_ids)))
-            size_id = resolve_size(size).id
-            design = row.get("design") or default_design
+        row_problems: list[str] = []
+        for i, cell in enumerate(cells):
+            if len(cell) > limits.MAX_CELL_CHARS:
+                col = header[i] if i < len(header) and header[i] else f"#{i + 1}"
+                row_problems.append(
+                    f"the '{shown(col, 30)}' cell is {len(cell):,} characters, over the {limits.MAX_CELL_CHARS:,}-character "
+                    "limit for a cell; look for a quote (\") that is never closed, it runs a cell on over the lines after it"
+                )
+                cells[i] = None  # reported: not checked again below
+
+        def cell(col: str) -> str | None:
+            i = column.get(col)
+            if i is None or i >= len(cells):
+                return ""
+            return None if cells[i] is None else cells[i].strip()
+
+        unit, slogan, size = cell("unit"), cell("slogan"), cell("size")
+        design, copies_s = cell("design"), cell("copies")
+        if unit is not None and unit not in unit_ids:
+            row_problems.append("the 'unit' cell is empty" if not unit else units.message(unit))
+        if slogan is not None and slogan not in slogan_ids:
+            row_problems.append("the 'slogan' cell is empty" if not slogan else slogans.message(slogan))
+        size_ok = ""
+        if size is not None:
+            if not size:
+                row_problems.append("the 'size' cell is empty")
+            else:
+                try:
+                    size_ok = size_id(size)
+                except PosterGenError as exc:
+                    row_problems.append(str(exc))
+        if design is not None:
+            design = design or default_design
             if design not in known_designs:
-                raise PosterGenError(unknown_choice("design", design, sorted(known_designs)))
-            copies_s = row.get("copies") or "1"
-            if not copies_s.isdigit() or int(copies_s) < 1:
-                raise PosterGenError(f"copies '{copies_s}' must be a whole number, 1 or more")
-            orders.append(Order(unit, slogan, size_id, design, int(copies_s)))
-        except PosterGenError as exc:
-            problems.append(f"{where}: {exc}")
+                row_problems.append(designs.message(design))
+        copies = 1
+        if copies_s:
+            if _COUNT.fullmatch(copies_s) and 1 <= int(copies_s) <= MAX_COPIES:
+                copies = int(copies_s)
+            else:
+                row_problems.append(f"copies '{shown(copies_s)}' must be a whole number from 1 to {MAX_COPIES:,}")
+        if row_problems:
+            problems.append(one_line(f"plan {name} line {start}: " + "; ".join(row_problems)))
+            continue
+        orders.append(Order(unit, slogan, size_ok, design, copies))
     # the same artwork ordered twice: one file, copies added up
     merged: dict[tuple, Order] = {}
     for o in orders:
@@ -92,6 +221,3 @@ def read_plan(path: Path, campaign: Campaign, known_designs: set[str], default_d
         else:
             merged[o.key] = o
     return list(merged.values()), problems
-
-
-

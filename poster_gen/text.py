@@ -44,3 +44,32 @@ def legacy_problem(text: str) -> str | None:
         f"text \"{text[:40]}\" looks like {m.encoding} Vietnamese pasted as Unicode; it reads "
         f"\"{m.converted[:60]}\"; retype it in Unicode or convert it (e.g. Unikey's converter) and try again"
     )
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _unprintable(ch: str) -> bool:
+    # controls, format/bidi characters, line and paragraph separators, lone surrogates
+    return unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Cs")
+
+
+def one_line(message: str) -> str:
+    """``message`` with every line break, control or bidi character written as an escape.
+
+    The last guard of the rule that a message is one line, whatever text of
+    the user's it quotes.
+    """
+    if message.isprintable():  # fast path: nothing to escape (a space is printable)
+        return message
+    return "".join(_escape(ch) if _unprintable(ch) else ch for ch in message)
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """A user's value as it may be quoted in a one-line message: escaped, and cut when long."""
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}... ({len(text):,} characters)"
+    return one_line(text)
