@@ -25,18 +25,22 @@ orientation, e.g. the 2 x 3 m portrait pano.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
-
+from poster_gen import sandbox
 from poster_gen.errors import PosterGenError
+from poster_gen.limits import loads_toml, read_text_file
 from poster_gen.resources import templates_dir
 from poster_gen.scene import Color
+
+# A design is a page of TOML; 1 MB is a thousand times the packaged ones.
+MAX_DESIGN_BYTES = 1024 * 1024
+MAX_LINES = 20  # max_lines of a text block
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 HEX = re.compile(r"^#?[0-9A-Fa-f]{6}$")
@@ -118,6 +122,7 @@ class Design:
     kinds: dict  # kind id -> KindLayout
     variants: dict = field(default_factory=dict)  # (kind, "portrait"|"landscape") -> KindLayout
     extends: tuple[str, ...] = ()  # the chain of parents' paths, nearest first
+    field_files: dict = field(default_factory=dict, compare=False)  # field -> path of the file that defines it
 
     def color(self, name: str) -> Color:
         return self.colors[name]
@@ -145,15 +150,17 @@ class _Source:
 
 @lru_cache(maxsize=256)
 def _read(path: str, mtime_ns: int, size: int) -> tuple[dict | None, str]:
+    """A design file's TOML, bounded in size and nesting, or why it cannot be read."""
     p = Path(path)
     try:
-        return tomllib.loads(p.read_text(encoding="utf-8-sig")), ""
+        text = read_text_file(p, "design", MAX_DESIGN_BYTES).decode("utf-8-sig")
+        return loads_toml(text, f"design {p}"), ""
     except tomllib.TOMLDecodeError as exc:
         return None, f"design {p}: TOML syntax error: {exc}; fix the file at that line"
     except UnicodeDecodeError:
         return None, f"design {p}: not UTF-8 text; save the file as UTF-8"
-    except OSError as exc:
-        return None, f"design {p}: cannot read it ({exc.strerror})"
+    except PosterGenError as exc:  # too large, nested too deeply, unreadable
+        return None, str(exc)
 
 
 def _source(path: Path) -> _Source:
@@ -224,7 +231,10 @@ def _cascade_removals(merged: dict, own: dict) -> None:
     for kind, kraw in kinds.items():
         if not isinstance(kraw, dict) or not isinstance(kraw.get("text"), list):
             continue
-        removed = {b.get("field") for b in kraw["text"] if isinstance(b, dict) and b.get("remove") is True}
+        removed = {
+            b["field"] for b in kraw["text"]
+            if isinstance(b, dict) and b.get("remove") is True and isinstance(b.get("field"), str)
+        }
         target = merged.get("kinds", {}).get(kind)
         if not removed or not isinstance(target, dict):
             continue
@@ -232,6 +242,25 @@ def _cascade_removals(merged: dict, own: dict) -> None:
             var = target.get(orient)
             if isinstance(var, dict) and isinstance(var.get("text"), list):
                 var["text"] = [b for b in var["text"] if not (isinstance(b, dict) and b.get("field") in removed)]
+
+
+def _check_block_fields(src: _Source) -> None:
+    """Text blocks merge by their field, so a field that is not a name is refused
+    before merging (a block marked remove = true would otherwise vanish unseen)."""
+    kinds = (src.data or {}).get("kinds")
+    tables = []  # (where, table) of every kind and orientation variant
+    for kind, kraw in kinds.items() if isinstance(kinds, dict) else ():
+        if isinstance(kraw, dict):
+            tables.append((f"kinds.{kind}", kraw))
+            tables += [(f"kinds.{kind}.{o}", kraw[o]) for o in ORIENTATIONS if isinstance(kraw.get(o), dict)]
+    for where, table in tables:
+        blocks = table.get("text")
+        for i, b in enumerate(blocks if isinstance(blocks, list) else (), 1):
+            if isinstance(b, dict) and "field" in b and not isinstance(b["field"], str):
+                raise PosterGenError(
+                    f"design {src.path}: {where} text #{i}: field = {_show(b['field'])} must be a field name in "
+                    "quotes, e.g. \"slogan\""
+                )
 
 
 def _resolve_raw(src: _Source, sources: list[_Source]) -> tuple[dict, tuple[str, ...]]:
@@ -256,6 +285,7 @@ def _resolve_raw(src: _Source, sources: list[_Source]) -> tuple[dict, tuple[str,
         data = parent.data
     merged: dict = {}
     for s in reversed(chain):
+        _check_block_fields(s)
         own = dict(s.data or {})
         own.pop("extends", None)
         merged = _merge(merged, own)
@@ -271,43 +301,96 @@ def _resolve_raw(src: _Source, sources: list[_Source]) -> tuple[dict, tuple[str,
     return merged, tuple(str(c.path) for c in chain[1:])
 
 
+def _field_files(src: _Source, parents: tuple[str, ...], sources: list[_Source]) -> dict[str, str]:
+    """For each field, the file that gives it: the nearest in the extends chain."""
+    data_of = {str(s.path): s.data or {} for s in sources}
+    data_of[str(src.path)] = src.data or {}
+    out: dict[str, str] = {}
+    for path in reversed((str(src.path), *parents)):
+        fields = data_of.get(path, {}).get("fields")
+        if isinstance(fields, dict):
+            out.update({k: path for k in fields})
+    return out
+
+
 # ---- validating ------------------------------------------------------------
+#
+# Every value is checked for its type and range here, at load time, so that a
+# NaN, an infinity or a list where a name belongs is one clear message naming
+# the file and key, never a garbled PDF or a traceback later.
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _show(raw) -> str:
+    """A value as the user wrote it, shortened for a message."""
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _color(where: str, raw, problems: list[str]) -> Color | None:
+    usage = "a colour is { rgb = \"#RRGGBB\", cmyk = [C, M, Y, K] } with C, M, Y, K in percent (0-100)"
     if not isinstance(raw, dict):
-        problems.append(f"{where}: a colour is {{ rgb = \"#RRGGBB\", cmyk = [C, M, Y, K] }}")
+        problems.append(f"{where}: {usage}")
         return None
     _unknown(where, raw, _COLOR_KEYS, problems)
-    try:
-        rgb = raw["rgb"]
-        if isinstance(rgb, str):
-            if not HEX.match(rgb):
-                raise ValueError
-            h = rgb.lstrip("#")
-            rgb = (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
-        rgb = tuple(int(v) for v in rgb)
-        cmyk = tuple(float(v) for v in raw["cmyk"])
-        if len(cmyk) != 4 or len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb) or not all(0 <= v <= 100 for v in cmyk):
-            raise ValueError
-    except (KeyError, ValueError, TypeError, IndexError):
-        problems.append(f"{where}: a colour needs rgb = \"#RRGGBB\" and cmyk = [C, M, Y, K] in percent (0-100)")
+    rgb_raw, cmyk_raw = raw.get("rgb"), raw.get("cmyk")
+    rgb: tuple[int, ...] | None = None
+    if isinstance(rgb_raw, str) and HEX.match(rgb_raw):
+        h = rgb_raw.lstrip("#")
+        rgb = (int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16))
+    elif (isinstance(rgb_raw, list) and len(rgb_raw) == 3
+          and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in rgb_raw)):
+        rgb = tuple(rgb_raw)
+    if rgb is None:
+        given = f"rgb = {_show(rgb_raw)}" if "rgb" in raw else "no rgb"
+        problems.append(f"{where}: {given}; give rgb = \"#RRGGBB\" (or [R, G, B], whole numbers 0-255)")
+    cmyk: tuple[float, ...] | None = None
+    if isinstance(cmyk_raw, list) and len(cmyk_raw) == 4 and all(_is_number(v) and 0 <= v <= 100 for v in cmyk_raw):
+        cmyk = tuple(float(v) for v in cmyk_raw)
+    else:
+        given = f"cmyk = {_show(cmyk_raw)}" if "cmyk" in raw else "no cmyk"
+        problems.append(f"{where}: {given}; give cmyk = [C, M, Y, K], four numbers 0-100 (percent)")
+    if rgb is None or cmyk is None:
         return None
     return Color(rgb, tuple(v / 100.0 for v in cmyk))  # type: ignore[arg-type]
 
 
 def _box(where: str, raw, problems: list[str], inside: bool) -> Box | None:
-    try:
-        x, y, w, h = (float(v) for v in raw)
-    except (TypeError, ValueError):
-        problems.append(f"{where}: region must be [x, y, width, height] as fractions 0..1")
+    """A region [x, y, w, h]: text inside the safe area (0..1); a rect may reach
+    past it (x, y from -1 to 1, width and height up to 2) to run into the bleed."""
+    rule = (
+        "[x, y, width, height], fractions 0-1 of the safe area" if inside
+        else "[x, y, width, height]: x and y from -1 to 1, width and height above 0 up to 2"
+    )
+    if not (isinstance(raw, list) and len(raw) == 4 and all(_is_number(v) for v in raw)):
+        problems.append(f"{where}: region = {_show(raw)} must be {rule} (four finite numbers)")
         return None
-    if w <= 0 or h <= 0:
-        problems.append(f"{where}: region width and height must be positive")
+    x, y, w, h = (float(v) for v in raw)
+    eps = 1e-6
+    if inside:
+        ok = -eps <= x and -eps <= y and 0 < w and 0 < h and x + w <= 1 + eps and y + h <= 1 + eps
+    else:
+        ok = -1 - eps <= x <= 1 + eps and -1 - eps <= y <= 1 + eps and 0 < w <= 2 + eps and 0 < h <= 2 + eps
+    if not ok:
+        if w <= 0 or h <= 0:
+            problems.append(f"{where}: region width and height must be positive")
+        elif inside:
+            problems.append(f"{where}: text region [{x:g}, {y:g}, {w:g}, {h:g}] must lie inside the safe area (0..1)")
+        else:
+            problems.append(f"{where}: region [{x:g}, {y:g}, {w:g}, {h:g}] must be {rule}")
         return None
-    if inside and (x < -1e-6 or y < -1e-6 or x + w > 1 + 1e-6 or y + h > 1 + 1e-6):
-        problems.append(f"{where}: text region [{x:g}, {y:g}, {w:g}, {h:g}] must lie inside the safe area (0..1)")
     return Box(x, y, w, h)
+
+
+def _fraction(where: str, key: str, raw, lo: float, hi: float, problems: list[str], lo_open: bool = False) -> float | None:
+    if not (_is_number(raw) and (raw > lo if lo_open else raw >= lo) and raw <= hi):
+        bound = f"above {lo:g}" if lo_open else f"from {lo:g}"
+        problems.append(f"{where}: {key} = {_show(raw)} must be a number {bound} to {hi:g}")
+        return None
+    return float(raw)
 
 
 def _unknown(where: str, table: dict, allowed: set[str], problems: list[str]) -> None:
@@ -316,9 +399,18 @@ def _unknown(where: str, table: dict, allowed: set[str], problems: list[str]) ->
 
 
 def _choice(where: str, key: str, value, problems: list[str]) -> str:
-    if value not in _CHOICES[key]:
-        problems.append(f"{where}: {key} = {value!r}; use one of {', '.join(_CHOICES[key])}")
+    if not isinstance(value, str) or value not in _CHOICES[key]:
+        problems.append(f"{where}: {key} = {_show(value)}; use one of {', '.join(_CHOICES[key])}")
         return _CHOICES[key][0]
+    return value
+
+
+def _tables(where: str, raw: dict, key: str, example: str, problems: list[str]) -> list:
+    """A list of tables (``[[kinds.K.text]]``, ``rect = [{...}]``); a wrong type is a problem."""
+    value = raw.get(key, [])
+    if not isinstance(value, list):
+        problems.append(f"{where}: {key} = {_show(value)} must be a list of tables, e.g. {example}")
+        return []
     return value
 
 
@@ -329,17 +421,22 @@ def _layout(where: str, raw, d: dict, problems: list[str]) -> KindLayout | None:
     _unknown(where, raw, _KIND_KEYS, problems)
     colors, fonts, fields = d["colors"], d["fonts"], d["fields"]
 
-    def color_ref(w: str, name) -> str:
-        if name not in colors:
+    def color_ref(w: str, name, key: str = "color") -> str:
+        if not isinstance(name, str):
+            problems.append(f"{w}: {key} = {_show(name)} must be the name of a colour in quotes, from [colors]")
+        elif name not in colors:
             problems.append(f"{w}: colour '{name}' is not defined in [colors] (defined: {', '.join(colors)})")
         return str(name)
 
     texts, seen = [], set()
-    for i, t in enumerate(raw.get("text", []), 1):
+    for i, t in enumerate(_tables(where, raw, "text", "[[kinds.pano.text]] with field = \"slogan\"", problems), 1):
         if not isinstance(t, dict) or "field" not in t:
             problems.append(f"{where} text #{i}: needs field = \"slogan\" (or a [fields] name) and region = [x, y, w, h]")
             continue
         fname = t["field"]
+        if not isinstance(fname, str):
+            problems.append(f"{where} text #{i}: field = {_show(fname)} must be a field name in quotes, e.g. \"slogan\"")
+            continue
         w = f"{where} text '{fname}'"
         _unknown(w, t, _TEXT_KEYS, problems)
         if fname in seen:
@@ -352,36 +449,34 @@ def _layout(where: str, raw, d: dict, problems: list[str]) -> KindLayout | None:
             continue
         box = _box(w, t["region"], problems, inside=True)
         font = t.get("font", "body")
-        if font not in fonts:
+        if not isinstance(font, str):
+            problems.append(f"{w}: font = {_show(font)} must be the name of a font in quotes, from [fonts]")
+        elif font not in fonts:
             problems.append(f"{w}: font '{font}' is not defined in [fonts] (defined: {', '.join(fonts)})")
-        try:
-            max_lines = int(t.get("max_lines", 1))
-            cap = float(t.get("max_cap_frac", 0.0))
-            if max_lines < 1 or not (0.0 <= cap <= 1.5):
-                raise ValueError
-        except (TypeError, ValueError):
-            problems.append(f"{w}: max_lines must be 1 or more and max_cap_frac between 0 and 1.5")
-            max_lines, cap = 1, 0.0
-        if box is None:
+        max_lines = t.get("max_lines", 1)
+        if not (isinstance(max_lines, int) and not isinstance(max_lines, bool) and 1 <= max_lines <= MAX_LINES):
+            problems.append(f"{w}: max_lines = {_show(max_lines)} must be a whole number from 1 to {MAX_LINES}")
+            max_lines = 1
+        cap = _fraction(w, "max_cap_frac", t.get("max_cap_frac", 0.0), 0.0, 1.5, problems)
+        legibility = t.get("legibility", fname == "slogan")
+        if not isinstance(legibility, bool):
+            problems.append(f"{w}: legibility = {_show(legibility)} must be true or false")
+        if not isinstance(t.get("remove", False), bool):
+            problems.append(f"{w}: remove = {_show(t['remove'])} must be true or false")
+        color = color_ref(w, t.get("color", "text"))
+        case = _choice(w, "case", t.get("case", "upper"), problems)
+        align = _choice(w, "align", t.get("align", "center"), problems)
+        valign = _choice(w, "valign", t.get("valign", "center"), problems)
+        if box is None or cap is None or not isinstance(font, str):
             continue
-        texts.append(
-            TextSpec(
-                field=fname,
-                box=box,
-                font=font,
-                color=color_ref(w, t.get("color", "text")),
-                case=_choice(w, "case", t.get("case", "upper"), problems),
-                max_lines=max_lines,
-                align=_choice(w, "align", t.get("align", "center"), problems),
-                valign=_choice(w, "valign", t.get("valign", "center"), problems),
-                max_cap_frac=cap,
-                legibility=bool(t.get("legibility", fname == "slogan")),
-            )
-        )
+        texts.append(TextSpec(
+            field=fname, box=box, font=font, color=color, case=case, max_lines=max_lines, align=align,
+            valign=valign, max_cap_frac=cap, legibility=legibility is True,
+        ))
     if "slogan" not in seen:
         problems.append(f"{where}: no text block with field = \"slogan\"")
     rects = []
-    for i, r in enumerate(raw.get("rect", []), 1):
+    for i, r in enumerate(_tables(where, raw, "rect", "rect = [{ region = [0, 0, 1, 0.1], color = \"red\" }]", problems), 1):
         w = f"{where} rect #{i}"
         if not isinstance(r, dict) or "region" not in r or "color" not in r:
             problems.append(f"{w}: a rect is {{ region = [x, y, w, h], color = \"name\" }}")
@@ -391,31 +486,36 @@ def _layout(where: str, raw, d: dict, problems: list[str]) -> KindLayout | None:
         edges = r.get("to_edge", [])
         if isinstance(edges, str):
             edges = [edges]
-        bad = [e for e in edges if e not in SIDES]
-        if bad or not isinstance(edges, list):
-            problems.append(f"{w}: to_edge lists sides: {', '.join(SIDES)}")
+        if not isinstance(edges, list) or not all(isinstance(e, str) and e in SIDES for e in edges):
+            problems.append(f"{w}: to_edge = {_show(edges)}; list sides from: {', '.join(SIDES)}")
             edges = []
+        color = color_ref(w, r["color"])
+        on = _choice(w, "on", r.get("on", "safe"), problems)
         if box is not None:
-            rects.append(RectSpec(box, color_ref(w, r["color"]), _choice(w, "on", r.get("on", "safe"), problems), tuple(edges)))
+            rects.append(RectSpec(box, color, on, tuple(edges)))
     frames = []
-    for i, f in enumerate(raw.get("frame", []), 1):
+    for i, f in enumerate(_tables(where, raw, "frame", "frame = [{ inset = 0.0, width = 0.01, color = \"gold\" }]", problems), 1):
         w = f"{where} frame #{i}"
         if not isinstance(f, dict) or "width" not in f or "color" not in f:
             problems.append(f"{w}: a frame is {{ inset = 0.0, width = 0.006, color = \"name\" }}")
             continue
         _unknown(w, f, _FRAME_KEYS, problems)
-        try:
-            frames.append(FrameSpec(float(f.get("inset", 0.0)), float(f["width"]), color_ref(w, f["color"])))
-        except (TypeError, ValueError):
-            problems.append(f"{w}: inset and width are numbers (fractions of the short side)")
-    return KindLayout(color_ref(f"{where} background", raw.get("background", "ground")), tuple(rects), tuple(frames), tuple(texts))
+        # fractions of the safe area's short side
+        inset = _fraction(w, "inset", f.get("inset", 0.0), -0.5, 0.5, problems)
+        width = _fraction(w, "width", f["width"], 0.0, 0.5, problems, lo_open=True)
+        color = color_ref(w, f["color"])
+        if inset is not None and width is not None:
+            frames.append(FrameSpec(inset, width, color))
+    background = color_ref(f"{where} background", raw.get("background", "ground"), key="background")
+    return KindLayout(background, tuple(rects), tuple(frames), tuple(texts))
 
 
-_ENV = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_files: dict | None = None) -> Design:
+    """A design from its (merged) TOML data; every problem is reported at once.
 
-
-def parse_design(data: dict, path: str, extends: tuple[str, ...] = ()) -> Design:
-    """A design from its (merged) TOML data; every problem is reported at once."""
+    ``field_files``: for each field, the file that gives it (a parent's, for
+    an inherited field), named in the field's errors.
+    """
     from poster_gen.sizes import KINDS
     from poster_gen.suggest import unknown_choice
 
@@ -423,12 +523,21 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = ()) -> Design
     _unknown("top level", data, _TOP_KEYS, problems)
     did = data.get("id", Path(path).stem)
     if not isinstance(did, str) or not SLUG.match(did):
-        problems.append(f"id {did!r} must be a short slug (a-z, 0-9, '-'), e.g. \"classic\"")
+        problems.append(f"id {_show(did)} must be a short slug (a-z, 0-9, '-'), e.g. \"classic\"")
         did = str(did)
+    for key in ("name", "description"):
+        if key in data and not isinstance(data[key], str):
+            problems.append(f"{key} = {_show(data[key])} must be text in quotes")
     for key in ("fonts", "colors", "fields", "kinds"):
         if not isinstance(data.get(key, {}), dict):
             problems.append(f"[{key}] must be a table")
-    fonts = {k: str(v) for k, v in (data.get("fonts") or {}).items()} if isinstance(data.get("fonts"), dict) else {}
+    raw_fonts = data.get("fonts") if isinstance(data.get("fonts"), dict) else {}
+    fonts = {}
+    for k, v in raw_fonts.items():
+        if isinstance(v, str) and v.strip() and v.isprintable():
+            fonts[k] = v
+        else:
+            problems.append(f"[fonts] {k} = {_show(v)} must be a font file name in quotes, e.g. \"BeVietnamPro_700Bold.ttf\"")
     fields = dict(data.get("fields") or {}) if isinstance(data.get("fields"), dict) else {}
     colors = {}
     for k, v in (data.get("colors") or {}).items() if isinstance(data.get("colors"), dict) else ():
@@ -436,13 +545,15 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = ()) -> Design
         if c is not None:
             colors[k] = c
     for k, src in fields.items():
+        origin = (field_files or {}).get(k, path)
+        where = f"[fields] {k}" + ("" if origin == path else f" (from {origin})")
         if not isinstance(src, str):
-            problems.append(f"[fields] {k}: must be text in quotes (a jinja2 template)")
+            problems.append(f"{where}: must be text in quotes (a jinja2 template)")
             continue
         try:
-            _ENV.parse(src)
-        except TemplateSyntaxError as exc:
-            problems.append(f"[fields] {k}: template error: {exc.message}")
+            sandbox.compile_field(src, where)
+        except sandbox.SandboxError as exc:
+            problems.append(str(exc))
     ctx = {"colors": colors, "fonts": fonts, "fields": fields}
     kinds, variants = {}, {}
     raw_kinds = data.get("kinds") if isinstance(data.get("kinds"), dict) else {}
@@ -466,6 +577,7 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = ()) -> Design
                 if var is not None:
                     variants[(kind, orient)] = var
     if problems:
+        problems = list(dict.fromkeys(problems))  # a kind's problem repeats in its variants
         head = f"design {path}"
         if len(problems) == 1:
             raise PosterGenError(f"{head}: {problems[0]}")
@@ -482,6 +594,7 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = ()) -> Design
         kinds=dict(sorted(kinds.items(), key=lambda kv: order[kv[0]])),
         variants=variants,
         extends=extends,
+        field_files={k: (field_files or {}).get(k, path) for k in fields},
     )
 
 
@@ -492,7 +605,7 @@ def _build(src: _Source, sources: list[_Source]) -> Design:
     if src.data is None:
         raise PosterGenError(src.error)
     data, parents = _resolve_raw(src, sources)
-    return parse_design(data, str(src.path), parents)
+    return parse_design(data, str(src.path), parents, _field_files(src, parents, sources))
 
 
 def list_designs(extra: list[Path] | None = None) -> list[Design]:
@@ -527,19 +640,11 @@ def load_design(design_id: str, extra: list[Path] | None = None) -> Design:
     )
 
 
-@lru_cache(maxsize=512)
-def _compiled(source: str):
-    """Compiling a template costs far more than rendering it: once per source."""
-    return _ENV.from_string(source)
-
-
 def render_field(design: Design, field: str, context: dict) -> str:
-    source = design.fields[field]
-    try:
-        return _compiled(source).render(**context)
-    except TemplateError as exc:
-        line = getattr(exc, "lineno", None)
-        at = f" line {line}" if line else ""
-        raise PosterGenError(
-            f"design {Path(design.path).name}, field '{field}'{at}: {exc.message or exc}; fix the template"
-        ) from None
+    """A design field's text, rendered in the sandbox (see sandbox.py): an
+    error names the file that gives the field, and the field."""
+    origin = design.field_files.get(field, design.path)
+    where = f"design {origin}, field '{field}'"
+    template = sandbox.compile_field(design.fields[field], where)
+    # an unknown name is answered with the names the field does see
+    return sandbox.render(template, context, where, sandbox.FIELD_LIMITS, names_hint=", ".join(context))

@@ -2,7 +2,13 @@
 
 It reads OUT/manifest.json, draws a small preview of every artwork from its
 scene (never by shrinking the print PNG) into OUT/_proof/, and writes one
-HTML page from ``templates/proof.html.j2`` with jinja2 autoescaping on.
+HTML page from the packaged ``templates/proof.html.j2``, rendered in the
+sandbox (sandbox.py) with autoescaping on.
+
+The manifest is read as if a stranger wrote it: its shape is checked, links
+on the page are only relative paths to files inside OUT, and nothing is
+written or deleted outside OUT/_proof (a link there is refused). Previews are
+deleted only when this tool made them, as recorded in OUT/_proof/previews.json.
 """
 
 from __future__ import annotations
@@ -10,23 +16,27 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from pathlib import PurePosixPath
 from urllib.parse import quote
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined
 from PIL import Image, features
 
-from poster_gen.errors import PosterGenError
+from poster_gen import sandbox
+from poster_gen.errors import OutputError, PosterGenError
+from poster_gen.limits import InputLimitError, read_json
 from poster_gen.output import atomic_write
 from poster_gen.scene import Scene
 from poster_gen.sizes import KINDS, MM_PER_INCH
 
 PROOF_DIR = "_proof"
+PREVIEW_INDEX = "previews.json"  # the previews this tool made, so it deletes only those
 INDEX = "index.html"
-TEMPLATE = "proof.html.j2"
+MAX_PREVIEW_INDEX_BYTES = 64 * 1024 * 1024
 PREVIEW_AREA_PX = 400 * 300  # about 400 px wide for a pano
 PREVIEW_MAX_SIDE_PX = 900
 
@@ -104,11 +114,14 @@ class ProofItem:
     check_status: str = ""  # pass | fail | draft | "" (not checked)
     check_errors: tuple[str, ...] = ()
     check_warnings: tuple[str, ...] = ()
+    # (label, value) of manifest file entries that are not files inside OUT: shown as text, never as links
+    refused_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def needs_attention(self) -> bool:
-        return self.verdict != "ok" or self.check_status == "fail" or bool(self.preview_error) or not all(
-            e for _, _, e in self.links
+        return (
+            self.verdict != "ok" or self.check_status == "fail" or bool(self.preview_error)
+            or not all(e for _, _, e in self.links) or bool(self.refused_links)
         )
 
 
@@ -127,16 +140,32 @@ class ProofReport:
     previews_reused: int = 0
     preview_failures: int = 0
     preflight_failures: int = 0
+    refused_links: int = 0
 
 
 def _href(rel: str) -> str:
-    return quote(Path(rel).as_posix(), safe="/")
+    return quote(PurePosixPath(rel).as_posix(), safe="/")
+
+
+_STATUSES = ("pass", "fail", "draft")
+
+
+def _messages(raw) -> list[str]:
+    out = []
+    for m in raw if isinstance(raw, list) else [raw] if raw else []:
+        if isinstance(m, dict):
+            text = m.get("message") or json.dumps(m, ensure_ascii=False)
+            code = m.get("code")
+            out.append(f"{code}: {text}" if code else str(text))
+        else:
+            out.append(str(m))
+    return out
 
 
 def _check_messages(raw) -> tuple[str, list[str], list[str]]:
     """(status, errors, warnings) from a manifest entry's "check" value, in any of
     the shapes a preflight may leave: a FileCheck dict, a list of them, or
-    {"failures": [...]}."""
+    {"failures": [...]}. Anything else a hand may have written is shown, not trusted."""
     if raw is None:
         return "", [], []
     if isinstance(raw, list):
@@ -147,23 +176,14 @@ def _check_messages(raw) -> tuple[str, list[str], list[str]]:
         status = "fail" if (errs or "fail" in states) else "draft" if "draft" in states else "pass" if states - {""} else ""
         return status, errs, warns
     if isinstance(raw, dict):
-        def msgs(key):
-            out = []
-            for m in raw.get(key) or []:
-                if isinstance(m, dict):
-                    text = m.get("message") or json.dumps(m, ensure_ascii=False)
-                    code = m.get("code")
-                    out.append(f"{code}: {text}" if code else text)
-                else:
-                    out.append(str(m))
-            return out
-
-        errs = msgs("errors") + msgs("failures") + msgs("problems")
-        warns = msgs("warnings")
-        prefix = f"{Path(str(raw['file'])).suffix.lstrip('.').upper()}: " if raw.get("file") else ""
+        errs = _messages(raw.get("errors")) + _messages(raw.get("failures")) + _messages(raw.get("problems"))
+        warns = _messages(raw.get("warnings"))
+        prefix = f"{PurePosixPath(str(raw['file'])).suffix.lstrip('.').upper()}: " if raw.get("file") else ""
         errs = [prefix + m for m in errs]
         warns = [prefix + m for m in warns]
-        status = raw.get("status") or ("fail" if errs or raw.get("ok") is False else "pass")
+        status = raw.get("status")
+        if status not in _STATUSES:
+            status = "fail" if errs or raw.get("ok") is False else "pass"
         return status, errs, warns
     if isinstance(raw, str):
         return "fail", [raw], []
@@ -180,6 +200,97 @@ def _anchor(entry: dict, used: set[str]) -> str:
         name = f"{base}-{i}"
     used.add(name)
     return name
+
+
+# ---- paths: only inside OUT ---------------------------------------------------------
+
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """True when ``path``, links resolved, lies in ``root`` (links resolved too)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+        return True
+    except (ValueError, OSError, RuntimeError):
+        return False
+
+
+def _file_in_out(out: Path, rel) -> str | None:
+    """``rel`` when it is a relative path (with '/') to a file inside OUT, else None.
+
+    A hand-edited manifest may hold "https://…", "javascript:…", "/etc/passwd"
+    or "../../x": none of those may become a link on the page.
+    """
+    if not isinstance(rel, str) or not rel or len(rel) > 1000 or not rel.isprintable():
+        return None
+    if rel.startswith("/") or "\\" in rel or ":" in rel:  # absolute, Windows path, or any URL scheme
+        return None
+    if any(part in ("", ".", "..") for part in rel.split("/")):
+        return None
+    return rel if _inside(out / rel, out) else None
+
+
+def _refuse_link(link: Path, out: Path) -> None:
+    try:
+        target = os.readlink(link)
+    except OSError:
+        target = "another folder"
+    raise OutputError(
+        f"{link} is a link to {target}; poster-gen writes only inside the output folder {out}; remove the link"
+    )
+
+
+def _check_writable(folder: Path, proof_dir: Path, out: Path) -> None:
+    """Refuse to write into ``folder`` when it, or a folder between it and
+    OUT/_proof, is a link, or it resolves outside OUT/_proof."""
+    here = proof_dir
+    for part in folder.relative_to(proof_dir).parts:
+        here = here / part
+        if here.is_symlink():
+            _refuse_link(here, out)
+    if folder.exists() and not _inside(folder, proof_dir):
+        raise OutputError(f"{folder} lies outside the output folder {out}; poster-gen writes only inside it")
+
+
+def _preview_name(entry: dict, files: list[str], ext: str) -> str:
+    """``<unit>/<stem>.<ext>`` under OUT/_proof: made only of safe characters."""
+    stem = PurePosixPath(files[0]).stem if files else (
+        f"{entry['size']}_{entry.get('slogan', '')}_{entry.get('design', '')}"
+    )
+    stem = _SAFE_NAME.sub("-", stem).lstrip(".") or "preview"
+    return f"{entry['unit']}/{stem}.{ext}"
+
+
+def _read_preview_index(proof_dir: Path) -> list[str]:
+    """What an earlier run recorded as made by it; a damaged index counts as empty."""
+    path = proof_dir / PREVIEW_INDEX
+    if not path.is_file() or path.is_symlink():
+        return []
+    try:
+        data = read_json(path, "preview index", MAX_PREVIEW_INDEX_BYTES)
+    except (PosterGenError, ValueError):
+        return []
+    made = data.get("previews") if isinstance(data, dict) else None
+    return [p for p in made if isinstance(p, str)] if isinstance(made, list) else []
+
+
+def _prune_previews(proof_dir: Path, old: list[str], keep: set[str]) -> None:
+    """Delete the previews an earlier run made that this run does not show.
+
+    Only names of the shape this tool writes (``unit/stem.webp|png``), only
+    regular files inside OUT/_proof, never through a link."""
+    for rel in old:
+        if rel in keep or not re.fullmatch(r"[A-Za-z0-9._-]+/[A-Za-z0-9._-]+\.(webp|png)", rel) or ".." in rel:
+            continue
+        path = proof_dir / rel
+        if path.is_symlink() or path.parent.is_symlink() or not path.is_file() or not _inside(path, proof_dir):
+            continue
+        try:
+            path.unlink()
+            path.parent.rmdir()  # only when empty
+        except OSError:
+            pass
 
 
 # ---- drawing previews ---------------------------------------------------------------
@@ -223,6 +334,8 @@ def _make_preview(task: tuple[dict, str]) -> tuple[str, int, int, str]:
 def _fresh(preview: Path, sources: list[Path]) -> tuple[int, int] | None:
     """The preview's size when it is newer than every file it shows, else None."""
     try:
+        if preview.is_symlink():
+            return None
         t = preview.stat().st_mtime_ns
         if not sources or any(not s.is_file() or s.stat().st_mtime_ns > t for s in sources):
             return None
@@ -232,30 +345,77 @@ def _fresh(preview: Path, sources: list[Path]) -> tuple[int, int] | None:
         return None
 
 
-# ---- the page -----------------------------------------------------------------------
+# ---- the manifest -------------------------------------------------------------------
+
+# ids name folders and files: the manifest's must look like the ones batch writes
+_ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
+_ID_KEYS = ("unit", "size", "slogan", "design", "kind")
+_NUMBER_KEYS = ("width_mm", "height_mm", "dpi", "cap_height_mm", "required_cap_mm", "viewing_m", "copies")
+_TEXT_LIST_KEYS = ("lines", "warnings")
+_MAX_SHOWN = 5
 
 
-def proof_environment(extra: list[Path] | None = None) -> Environment:
-    """Jinja2 with autoescape on: the user's template folders first, then the packaged one."""
-    from poster_gen.resources import templates_dir
+def _entry_problems(i: int, e) -> list[str]:
+    """What is wrong with the shape of manifest entry ``i`` (empty: nothing)."""
+    at = f"artworks[{i}]"
+    if not isinstance(e, dict):
+        return [f"{at} is {type(e).__name__}, not an artwork's record"]
+    out = []
+    for key in _ID_KEYS:
+        if key not in e:
+            if key in ("unit", "size"):
+                out.append(f"{at} has no \"{key}\"")
+            continue
+        v = e[key]
+        if not isinstance(v, str) or not _ID.match(v) or ".." in v:
+            out.append(f"{at}.{key} = {_show(v)} is not an id (letters, digits, '-', '_', '.')")
+    files = e.get("files", {})
+    if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
+        out.append(f"{at}.files = {_show(files)} must map formats to file names, e.g. {{\"pdf\": \"unit/x.pdf\"}}")
+    for key in _NUMBER_KEYS:
+        v = e.get(key)
+        if v is not None and not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)):
+            out.append(f"{at}.{key} = {_show(v)} must be a number")
+    for key in _TEXT_LIST_KEYS:
+        v = e.get(key)
+        if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
+            out.append(f"{at}.{key} = {_show(v)} must be a list of texts")
+    if e.get("legible") not in (True, False, None):
+        out.append(f"{at}.legible = {_show(e['legible'])} must be true, false or null")
+    return out
 
-    loaders = [FileSystemLoader(str(d)) for d in [*(extra or []), templates_dir()]]
-    return Environment(loader=ChoiceLoader(loaders), autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                       lstrip_blocks=True, keep_trailing_newline=True)
+
+def _show(v) -> str:
+    text = json.dumps(v, ensure_ascii=False) if isinstance(v, str | int | float | bool | type(None)) else type(v).__name__
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def read_manifest(out: Path) -> list[dict]:
+    """The artworks of OUT/manifest.json, its shape checked: any problem is one
+    PosterGenError naming the entry and key, never a traceback later."""
     path = Path(out) / "manifest.json"
+    redo = f"the manifest was edited or damaged: fix it, or delete it and run 'poster-gen batch --out {out}' again"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PosterGenError(f"{path} not found; run 'poster-gen batch --out {out}' first") from None
-    except (OSError, ValueError) as exc:
+        data = read_json(path, "manifest")
+    except InputLimitError:
+        raise
+    except PosterGenError:
+        if not path.exists():
+            raise PosterGenError(f"{path} not found; run 'poster-gen batch --out {out}' first") from None
+        raise
+    except ValueError as exc:
         raise PosterGenError(f"{path}: cannot be read as JSON ({exc}); run 'poster-gen batch' again") from None
     entries = data.get("artworks") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise PosterGenError(f"{path}: no \"artworks\" list; is it a poster-gen manifest?")
-    return [e for e in entries if isinstance(e, dict) and e.get("unit") and e.get("size")]
+    problems = [p for i, e in enumerate(entries) for p in _entry_problems(i, e)]
+    if problems:
+        more = f" (and {len(problems) - _MAX_SHOWN} more)" if len(problems) > _MAX_SHOWN else ""
+        raise PosterGenError(f"{path}: {'; '.join(problems[:_MAX_SHOWN])}{more}; {redo}")
+    return entries
+
+
+# ---- the page -----------------------------------------------------------------------
 
 
 def write_proof(
@@ -268,6 +428,8 @@ def write_proof(
 ) -> ProofReport:
     """Write OUT/index.html and OUT/_proof/ previews for the artworks in OUT/manifest.json.
 
+    ``design_dirs``: where the previews' designs are looked up (design TOML
+    files only: the page itself is always the packaged template).
     ``checks``: preflight results (``FileCheck`` or their ``to_dict()``) to show
     beside the artworks whose files they name; ``failed``: (what, why) of jobs a
     batch could not render.
@@ -279,6 +441,7 @@ def write_proof(
     out = Path(out)
     entries = read_manifest(out)
     campaign = load_campaign(campaign_path)
+    template = sandbox.page_template()
     report = ProofReport(index=out / INDEX, artworks=len(entries))
     ext = preview_format()
     by_file: dict[str, dict] = {}
@@ -287,20 +450,34 @@ def write_proof(
         if isinstance(d, dict) and d.get("file"):
             by_file[os.path.normcase(os.path.abspath(d["file"]))] = d
 
-    # previews: reuse the fresh ones, draw the rest (in parallel when many)
+    # every file a link may point at: relative, inside OUT; the rest is shown as text
+    safe_files: list[dict[str, str]] = []
+    refused: list[tuple[tuple[str, str], ...]] = []
+    for e in entries:
+        files = e.get("files") or {}
+        ok = {fmt: rel for fmt, rel in files.items() if _file_in_out(out, rel)}
+        safe_files.append(ok)
+        refused.append(tuple((fmt.upper(), str(rel)) for fmt, rel in sorted(files.items()) if fmt not in ok))
+
+    # previews: only inside OUT/_proof, never through a link
     proof_dir = out / PROOF_DIR
+    if proof_dir.is_symlink():
+        _refuse_link(proof_dir, out)
+    dests = [proof_dir / _preview_name(e, list(safe_files[i].values()), ext) for i, e in enumerate(entries)]
+    for folder in sorted({d.parent for d in dests}):
+        _check_writable(folder, proof_dir, out)
+    old_made = _read_preview_index(proof_dir)
+
+    # reuse the fresh ones, draw the rest (in parallel when many)
     plan: list[tuple[dict, str]] = []
     previews: dict[int, tuple[str, int, int, str]] = {}
     for i, e in enumerate(entries):
-        files = e.get("files") or {}
-        stem = Path(next(iter(files.values()))).stem if files else f"{e['size']}-{e.get('slogan', '')}-{e.get('design', '')}"
-        dest = proof_dir / str(e["unit"]) / f"{stem}.{ext}"
-        size = _fresh(dest, [out / rel for rel in files.values()])
+        size = _fresh(dests[i], [out / rel for rel in safe_files[i].values()])
         if size:
-            previews[i] = (str(dest), size[0], size[1], "")
+            previews[i] = (str(dests[i]), size[0], size[1], "")
             report.previews_reused += 1
         else:
-            plan.append((e, str(dest)))
+            plan.append((e, str(dests[i])))
     index_of = {id(e): i for i, e in enumerate(entries)}
     dirs = tuple(str(d) for d in design_dirs or [])
     jobs = max(1, jobs or os.cpu_count() or 1)
@@ -315,14 +492,11 @@ def write_proof(
                                      initargs=(str(campaign_path), dirs)) as pool:
                 for (e, _), r in zip(plan, pool.map(_make_preview, plan, chunksize=8)):
                     previews[index_of[id(e)]] = r
-    keep = {os.path.normcase(os.path.abspath(p[0])) for p in previews.values() if not p[3]}
-    if proof_dir.is_dir():
-        for old in proof_dir.rglob(f"*.{ext}"):
-            if os.path.normcase(os.path.abspath(old)) not in keep:
-                try:
-                    old.unlink()
-                except OSError:
-                    pass
+    made = {Path(p[0]).relative_to(proof_dir).as_posix() for p in previews.values() if not p[3]}
+    _prune_previews(proof_dir, old_made, made)
+    if made or old_made:
+        with atomic_write(proof_dir / PREVIEW_INDEX) as fh:
+            fh.write(json.dumps({"previews": sorted(made)}, indent=0).encode("utf-8"))
 
     # the records the page shows
     slogans = {s.id: s.text for s in campaign.slogans}
@@ -334,10 +508,11 @@ def write_proof(
         path, pw, ph, perr = previews[i]
         if perr:
             report.preview_failures += 1
-        files = e.get("files") or {}
+        files = safe_files[i]
         links = tuple(
             (fmt.upper(), _href(rel), (out / rel).is_file()) for fmt, rel in sorted(files.items())
         )
+        report.refused_links += len(refused[i])
         status, errs, warns = _check_messages(e.get("check"))
         for rel in files.values():
             d = by_file.get(os.path.normcase(os.path.abspath(out / rel)))
@@ -372,13 +547,14 @@ def write_proof(
             verdict="ok" if legible is True else ("small" if legible is False else "unknown"),
             warnings=tuple(str(w) for w in e.get("warnings") or ()),
             links=links,
-            preview=None if perr else _href(os.path.relpath(path, out)),
+            preview=None if perr else _href(Path(os.path.relpath(path, out)).as_posix()),
             preview_w=pw,
             preview_h=ph,
             preview_error=perr,
             check_status=status,
             check_errors=tuple(errs),
             check_warnings=tuple(warns),
+            refused_links=refused[i],
         )
         items_by_unit.setdefault(item.unit, []).append(item)
     kind_order = {k: i for i, k in enumerate(KINDS)}
@@ -403,19 +579,27 @@ def write_proof(
         "checked": sum(bool(it.check_status) for it in all_items),
         "check_failed": sum(it.check_status == "fail" for it in all_items),
         "missing_files": sum(not ok for it in all_items for _, _, ok in it.links),
+        "refused_links": sum(len(it.refused_links) for it in all_items),
         "preview_failures": sum(bool(it.preview_error) for it in all_items),
     }
-    attention = [it for it in all_items if it.check_status == "fail" or it.preview_error or not all(ok for _, _, ok in it.links)]
-    env = proof_environment(list(design_dirs or []))
-    html = env.get_template(TEMPLATE).render(
-        title=f"Proof sheet: {campaign.name}",
-        campaign=campaign,
-        groups=groups,
-        summary=summary,
-        attention=attention,
-        small=[it for it in all_items if it.verdict == "small"],
-        failed=list(failed or []),
-        version=__version__,
+    attention = [
+        it for it in all_items
+        if it.check_status == "fail" or it.preview_error or not all(ok for _, _, ok in it.links) or it.refused_links
+    ]
+    html = sandbox.render(
+        template,
+        dict(
+            title=f"Proof sheet: {campaign.name}",
+            campaign=campaign,
+            groups=groups,
+            summary=summary,
+            attention=attention,
+            small=[it for it in all_items if it.verdict == "small"],
+            failed=list(failed or []),
+            version=__version__,
+        ),
+        f"proof page template {sandbox.proof_template_path()}",
+        sandbox.PAGE_LIMITS,
     )
     with atomic_write(out / INDEX) as fh:
         fh.write(html.encode("utf-8"))

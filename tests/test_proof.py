@@ -122,15 +122,30 @@ def test_preview_size_is_about_400_px_wide_for_a_pano():
     assert 800 <= w <= PREVIEW_MAX_SIDE_PX and h >= 120
 
 
-def test_proof_command_reuses_fresh_previews_and_prunes_stale_ones(batch_out):
-    stale = batch_out / "_proof" / "gone" / "old.webp"
-    stale.parent.mkdir(parents=True, exist_ok=True)
-    stale.write_bytes(b"x")
+def test_proof_command_reuses_fresh_previews_and_prunes_stale_ones(tmp_path, batch_out):
+    # a file poster-gen did not make is never deleted, even in _proof
+    foreign = batch_out / "_proof" / "gone" / "old.webp"
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    foreign.write_bytes(b"x")
     res = run_cli("proof", str(batch_out))
     assert res.output.strip().endswith("index.html")
-    assert not stale.exists()
+    assert foreign.exists()
+    shutil.rmtree(foreign.parent)
     r = write_proof(batch_out, default_campaign())
     assert r.previews_reused == r.artworks == 24 and r.previews_made == 0
+    # a preview it made for an artwork no longer in the manifest is deleted
+    out = tmp_path / "out"
+    shutil.copytree(batch_out, out)
+    mpath = out / "manifest.json"
+    data = json.loads(mpath.read_text(encoding="utf-8"))
+    gone = data["artworks"].pop(0)
+    mpath.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    stem = Path(gone["files"]["pdf"]).stem
+    stale = [p for p in (out / "_proof" / gone["unit"]).iterdir() if p.stem == stem]
+    assert len(stale) == 1
+    run_cli("proof", str(out))
+    assert not stale[0].exists()
+    assert len(list((out / "_proof").rglob("*.webp")) + list((out / "_proof").rglob("*.png"))) == 23
 
 
 def test_preflight_failures_from_the_manifest_are_shown_at_the_top(tmp_path, batch_out):
