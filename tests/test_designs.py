@@ -331,7 +331,7 @@ def test_designs_option_and_render_with_a_user_design(tmp_path):
         catch_exceptions=False,
     )
     assert res.exit_code == 0, res.output
-    assert (out / "xa-van-an" / "pano-240x120-4-xanh-do.png").is_file()
+    assert (out / "xa-van-an" / "pano-240x120_4_xanh-do.png").is_file()
     res = CliRunner().invoke(cli, ["designs", "--designs", str(mine), "--json"], catch_exceptions=False)
     assert "xanh-do" in {i["id"] for i in json.loads(res.output)}
     res = CliRunner().invoke(cli, ["render", "--unit", "xa-van-an", "--slogan", "4", "--size", "pano-240x120",
@@ -352,6 +352,6 @@ def test_render_each_design_from_the_command_line(tmp_path, design_id):
         w, h = resolve_size(size, 10).pixel_size
         from PIL import Image
 
-        stem = f"{size}-3" + ("" if design_id == "classic" else f"-{design_id}")
+        stem = f"{size}_3" + ("" if design_id == "classic" else f"_{design_id}")
         with Image.open(tmp_path / "tt-dong-mo" / f"{stem}.png") as im:
             assert im.size == (w, h)
