@@ -12,15 +12,31 @@ exact size); it is 8-bit sRGB with its dpi in pHYs; its pixel size equals the
 physical size it claims (iTXt ``Keywords``: ``width_mm``, ``height_mm``) at
 that dpi, and that size agrees with its ``size=``.
 
+Files reach ``check`` from strangers (over chat), so reading one is bounded:
+the file's type comes from its first bytes, not its name; its size, every
+stream's inflated size, the objects, pages and drawing operations of a PDF,
+and the chunks of a PNG have stated limits (below); forms that draw one
+another in a loop are found, not followed; and reading a PDF stops after
+``MAX_PDF_SECONDS``. Whatever a file holds, it gets one-line problems, never
+a hang or a traceback.
+
 The library returns ``FileCheck`` records; the command line only prints them.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import contextlib
+import dataclasses
 import io
+import os
 import re
+import signal
+import stat
 import struct
+import threading
+import time
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,7 +44,7 @@ from pathlib import Path
 
 from poster_gen.campaign import Campaign
 from poster_gen.errors import PosterGenError
-from poster_gen.sizes import PT_PER_MM, px
+from poster_gen.sizes import MAX_PIXELS, PT_PER_MM, px
 from poster_gen.text import clean, upper
 
 TOL_MM = 0.1  # page boxes and claimed sizes agree within this
@@ -43,12 +59,46 @@ STANDARD_14 = {
 _SUBSET = re.compile(r"^[A-Z]{6}\+")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
+# Bounds on reading a file. poster-gen's own files are far inside them: a PDF is
+# vector art of well under 1 MB (a few dozen objects, a few KB of drawing
+# operators, no forms inside forms); a PNG is at most MAX_PIXELS, 8-bit RGB or
+# palette, in 1 MB IDAT chunks. pypdf parses drawing operators at ~0.3 MB/s into
+# ~70 bytes of objects per byte, twice (colours, then text): hence the small
+# content bounds.
+_MB = 1_000_000
+MAX_PDF_BYTES = 64 * _MB  # a PDF is read whole into memory
+MAX_PNG_BYTES = 2_000 * _MB  # a PNG is read chunk by chunk
+MAX_STREAM_BYTES = 64 * _MB  # one PDF stream, inflated
+MAX_PDF_INFLATED_BYTES = 256 * _MB  # all streams of one PDF, inflated
+MAX_PDF_OBJECTS = 100_000
+MAX_PDF_PAGES = 100  # reading the page tree stops here (an artwork has one page)
+MAX_PAGE_TREE_DEPTH = 32
+MAX_FORM_DEPTH = 16  # forms drawn inside forms
+MAX_CONTENT_BYTES = _MB // 2  # drawing operators parsed: the page's and each form's once
+MAX_DRAWING_OPS = 100_000  # operations drawn, a form counted each time it is drawn
+MAX_COLOR_SPACE_DEPTH = 8  # colour spaces defined through others (Indexed, named)
+MAX_FONT_MAP_BYTES = 1 * _MB  # fonts' ToUnicode and CMap streams in all (poster-gen's: ~1 KB a font); pypdf needs ~25x
+MAX_PDF_FILTERS = 4  # filters chained on one stream
+MAX_PDF_SECONDS = 5.0  # reading one PDF, whatever pypdf does with it (poster-gen's take ~0.02 s)
+MAX_PNG_CHUNKS = 400_000  # libpng's 8 KB IDAT chunks make ~250,000 for the largest file
+MAX_PNG_TEXT_BYTES = 1 * _MB  # metadata (tEXt, iTXt chunks) in all; an iTXt value inflated
+MAX_MESSAGE_CHARS = 1_000
+_PIECE = 1 << 20  # read and inflate in pieces of this size
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
 
 @dataclass(frozen=True)
 class Problem:
     code: str  # short tag: read, boxes, fonts, color, text, pdfx, png, size, dpi, metadata
     message: str  # one line: what is wrong and what was expected
     severity: str = "error"  # error | warning
+
+    def __post_init__(self) -> None:
+        # one line whatever a hostile file puts in the names and texts a message quotes
+        msg = _CONTROL.sub(" ", self.message)
+        if len(msg) > MAX_MESSAGE_CHARS:
+            msg = msg[: MAX_MESSAGE_CHARS - 1] + "…"
+        object.__setattr__(self, "message", msg)
 
 
 @dataclass(frozen=True)
@@ -95,16 +145,16 @@ class FileCheck:
 def collect_files(args: list[str | Path]) -> list[Path]:
     """The files to check: files as given, folders searched for *.pdf and *.png.
 
-    A path that does not exist is bad input (PosterGenError, exit 2).
+    A path that does not exist is bad input (PosterGenError, exit 2). Links
+    inside a folder are not followed: one that points out of the folder is
+    refused (PosterGenError), one that stays inside is skipped, since what it
+    points to is found on its own.
     """
     out: list[Path] = []
     for a in args:
         p = Path(a)
         if p.is_dir():
-            found = sorted(
-                q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in (".pdf", ".png") and not q.name.startswith(".")
-            )
-            out += found
+            out += _files_in(p)
         elif p.is_file():
             out.append(p)
         elif p.exists():
@@ -116,25 +166,100 @@ def collect_files(args: list[str | Path]) -> list[Path]:
     return list(dict.fromkeys(out))
 
 
+def _files_in(folder: Path) -> list[Path]:
+    """*.pdf and *.png files (not hidden ones) in ``folder`` and its subfolders, without following links."""
+    root = folder.resolve()
+    found: list[Path] = []
+    todo = [folder]
+    while todo:
+        d = todo.pop()
+        try:
+            with os.scandir(d) as it:
+                entries = list(it)
+        except OSError as exc:
+            raise PosterGenError(f"{d}: cannot read the folder ({exc.strerror}); check its permissions") from None
+        for e in entries:
+            q = Path(e.path)
+            if e.is_symlink():
+                try:
+                    target = q.resolve()
+                except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
+                    raise PosterGenError(f"{q}: a link that loops back on itself; remove the link") from None
+                if not target.is_relative_to(root):
+                    raise PosterGenError(
+                        f"{q}: a link to {target}, outside {folder}; check does not follow links out of a folder, "
+                        "so give that file or folder itself, or remove the link"
+                    )
+            elif e.is_dir(follow_symlinks=False):
+                todo.append(q)
+            elif e.is_file(follow_symlinks=False) and q.suffix.lower() in (".pdf", ".png"):
+                if not q.name.startswith("."):
+                    found.append(q)
+    return sorted(found)
+
+
 def check_files(paths, campaign: Campaign | None = None, color: str | None = None) -> list[FileCheck]:
     return [check_file(p, campaign, color) for p in paths]
 
 
+# what a file's first bytes say it is
+_SIGNATURES = (
+    (b"%PDF-", "pdf"), (PNG_SIGNATURE, "png"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
+    (b"PK\x03\x04", "a ZIP archive"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
+    (b"%!PS", "a PostScript file"), (b"\x1f\x8b", "a gzip archive"),
+)
+
+
+def _sniff(head: bytes) -> str:
+    """'pdf', 'png', or what else the first bytes of a file show it is."""
+    for magic, kind in _SIGNATURES:
+        if head.startswith(magic):
+            return kind
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    return "empty" if not head else "neither a PDF nor a PNG (wrong signature)"
+
+
 def check_file(path: str | Path, campaign: Campaign | None = None, color: str | None = None) -> FileCheck:
-    """Preflight one file. ``color`` (rgb|cmyk) overrides the colour mode the file claims."""
+    """Preflight one file. ``color`` (rgb|cmyk) overrides the colour mode the file claims.
+
+    The file's type is read from its first bytes and must match its name.
+    Whatever the file holds, the answer is a FileCheck; PosterGenError only
+    when it cannot be read at all (missing, a folder, a device, no permission).
+    """
     path = Path(path)
     try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise PosterGenError(f"{path}: not a regular file; give PDF or PNG files or a folder")
         with open(path, "rb") as fh:
-            head = fh.read(8)
+            head = fh.read(16)
     except OSError as exc:
         raise PosterGenError(f"{path}: cannot read it ({exc.strerror}); check the path") from None
-    if head.startswith(b"%PDF-"):
-        return _check_pdf(path, path.read_bytes(), campaign, color)
-    if head.startswith(PNG_SIGNATURE):
+    kind = _sniff(head)
+    named = path.suffix.lower()
+    if kind not in ("pdf", "png"):
+        shown = named.lstrip(".") if named in (".pdf", ".png") else "unknown"
+        return FileCheck(str(path), shown, (Problem("read", f"the file is {kind}; render it again"),))
+    if named != f".{kind}":
+        what = f"named {path.suffix}" if path.suffix else "named without an extension"
+        return FileCheck(str(path), kind, (
+            Problem("read", f"the file is a {kind.upper()} but {what}; give it its .{kind} name, or render it again"),
+        ))
+    limit = MAX_PDF_BYTES if kind == "pdf" else MAX_PNG_BYTES
+    if st.st_size > limit:
+        return FileCheck(str(path), kind, (
+            Problem("read", f"the {kind.upper()} is {st.st_size / _MB:,.0f} MB, over the {limit / _MB:,.0f} MB "
+                            f"limit for a poster-gen {kind.upper()}; check that it is the right file"),
+        ), facts={"bytes": st.st_size})
+    if kind == "png":
         return _check_png(path, campaign)
-    kind = path.suffix.lower().lstrip(".") if path.suffix.lower() in (".pdf", ".png") else "unknown"
-    what = "empty" if not head else "neither a PDF nor a PNG (wrong signature)"
-    return FileCheck(str(path), kind, (Problem("read", f"the file is {what}; render it again"),))
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise PosterGenError(f"{path}: cannot read it ({exc.strerror}); check the path") from None
+    return _check_pdf(path, data, campaign, color)
 
 
 def parse_keywords(text: str) -> dict[str, str]:
@@ -220,38 +345,161 @@ def _fmt_mm(v: float) -> str:
 # PDF
 
 
-def _check_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | None) -> FileCheck:
-    from pypdf import PdfReader
+class _Refused(Exception):
+    """The PDF is beyond a bound or loops on itself: it fails with this one-line message."""
 
+
+class _TimeUp(BaseException):
+    """Reading one PDF took longer than MAX_PDF_SECONDS.
+
+    A BaseException, so no ``except Exception`` inside pypdf swallows it.
+    """
+
+
+class _Budget:
+    """What reading one PDF may still use: time, and bytes inflated from its streams."""
+
+    def __init__(self) -> None:
+        self.deadline = time.monotonic() + MAX_PDF_SECONDS
+        self.inflated = 0
+        self.sizes: dict[int, int] = {}  # stream object number -> bytes it decodes to
+
+    def tick(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise _TimeUp
+
+
+class _Alarm:
+    """Raise _TimeUp in this thread after ``seconds``, even inside pypdf (POSIX, main thread only).
+
+    Elsewhere only the budget's own checks stop the work. It fires once;
+    ``cancel`` (safe to call twice) puts back the caller's handler and alarm.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.armed = self.installed = False
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return
+        self.started = time.monotonic()
+        self.previous = signal.signal(signal.SIGALRM, self._fire)
+        self.outer = signal.setitimer(signal.ITIMER_REAL, seconds)
+        if 0 < self.outer[0] < seconds:  # the caller's alarm is due first: keep its time, handled after cancel
+            signal.setitimer(signal.ITIMER_REAL, self.outer[0])
+        self.armed = self.installed = True
+
+    def _fire(self, signum, frame) -> None:
+        if self.armed:
+            self.armed = False
+            raise _TimeUp
+
+    def cancel(self) -> None:
+        self.armed = False
+        if not self.installed:
+            return
+        self.installed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, self.previous)
+        left, interval = self.outer
+        if left > 0:
+            signal.setitimer(signal.ITIMER_REAL, max(left - (time.monotonic() - self.started), 0.001), interval)
+
+
+def _pypdf_bounds() -> contextlib.AbstractContextManager:
+    """pypdf's own decoding limits set to ours (pypdf inflates cross-reference and object streams itself).
+
+    Recent pypdf has a Configuration; older versions keep their built-in limits.
+    """
+    try:
+        from pypdf import Configuration, apply_configuration
+    except ImportError:
+        return contextlib.nullcontext()
+    wanted = {
+        "zlib_maximum_output_length": MAX_STREAM_BYTES,
+        "lzw_maximum_output_length": MAX_STREAM_BYTES,
+        "run_length_maximum_output_length": MAX_STREAM_BYTES,
+        "brotli_maximum_output_length": MAX_STREAM_BYTES,
+        "jbig2_maximum_output_length": MAX_STREAM_BYTES,
+        "array_based_stream_maximum_output_length": MAX_STREAM_BYTES,
+        "maximum_declared_stream_length": MAX_PDF_BYTES,
+        "stream_filters_maximum_length": MAX_PDF_FILTERS,
+        "page_tree_maximum_entries": MAX_PDF_PAGES * 10,
+        "page_tree_maximum_depth": MAX_PAGE_TREE_DEPTH,
+        "xform_maximum_invocations_per_extraction": MAX_DRAWING_OPS,
+    }
+    known = {f.name for f in dataclasses.fields(Configuration)}
+    return apply_configuration(**{k: v for k, v in wanted.items() if k in known})
+
+
+def _short(text: object, limit: int = 160) -> str:
+    """A value from the file, fit to quote in a one-line message."""
+    t = _CONTROL.sub(" ", str(text)).strip()
+    return t if len(t) <= limit else t[: limit - 1] + "…"
+
+
+def _check_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | None) -> FileCheck:
     problems: list[Problem] = []
     facts: dict = {"bytes": len(data)}
+    alarm: _Alarm | None = None
+    try:
+        with _pypdf_bounds():
+            alarm = _Alarm(MAX_PDF_SECONDS)
+            try:
+                return _read_pdf(path, data, campaign, color, problems, facts, _Budget())
+            finally:
+                alarm.cancel()
+    except _TimeUp:
+        if alarm is not None:
+            alarm.cancel()  # in case it fired inside the first cancel
+        why = (f"reading it took more than {MAX_PDF_SECONDS:g} s (the limit for one PDF); it is not a file poster-gen "
+               "wrote, so render it again")
+        return FileCheck(str(path), "pdf", (*problems, Problem("read", why)), facts=facts)
+    except _Refused as exc:
+        return FileCheck(str(path), "pdf", (*problems, Problem("read", str(exc))), facts=facts)
+    except MemoryError:
+        why = "damaged PDF: reading it ran out of memory; render it again"
+        return FileCheck(str(path), "pdf", (*problems, Problem("read", why)), facts=facts)
+    except Exception as exc:  # pypdf raises many types on damaged and hostile files
+        why = f"damaged PDF ({type(exc).__name__}: {_short(exc)}); render it again"
+        return FileCheck(str(path), "pdf", (*problems, Problem("read", why)), facts=facts)
 
-    def fail(code, msg):
+
+def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | None, problems: list[Problem],
+              facts: dict, budget: _Budget) -> FileCheck:
+    """The checks of one PDF. Limits raise _Refused, pypdf raises on damage; _check_pdf turns both into problems."""
+    from pypdf import PdfReader
+
+    def fail(code: str, msg: str) -> FileCheck:
         return FileCheck(str(path), "pdf", (*problems, Problem(code, msg)), facts=facts)
 
+    if len(data) > MAX_PDF_BYTES:
+        return fail("read", f"the PDF is over the {MAX_PDF_BYTES / _MB:.0f} MB limit for a poster-gen PDF; "
+                            "check that it is the right file")
     if b"%%EOF" not in data[-2048:]:
         return fail("read", "truncated: no %%EOF at the end (the file was cut short); render it again")
-    try:
-        reader = PdfReader(io.BytesIO(data), strict=True)
-        pages = list(reader.pages)
-        for p in pages:
-            _ = p.get_contents()
-            _ = p.get("/Resources")
-        info = reader.metadata or {}
-        all_objects = _all_objects(reader)
-    except Exception as exc:  # pypdf raises many types on damaged files
-        return fail("read", f"damaged PDF ({type(exc).__name__}: {exc}); render it again")
+    reader = PdfReader(io.BytesIO(data), strict=True)
+    numbers = _object_numbers(reader)
     xref_bad = _xref_damage(reader, data)
     if xref_bad:
         return fail("read", f"damaged PDF: {xref_bad}; render it again")
-    for num, obj in sorted(all_objects.items()):
+    all_objects: dict[int, object] = {}
+    compressed = getattr(reader, "xref_objStm", {})
+    # objects stored whole first: their streams (object streams among them) are checked before pypdf inflates any
+    for num in sorted(numbers, key=lambda n: n in compressed):
+        budget.tick()
+        obj = reader.get_object(num)
+        if obj is None:
+            continue
+        all_objects[num] = obj
         if hasattr(obj, "get_data"):  # every stream (content, fonts) must decode, completely
-            why = _stream_damage(obj)
+            why = _stream_damage(obj, num, budget)
             if why:
                 return fail("read", f"damaged PDF: stream {num} {why}; render it again")
+    _font_maps(all_objects, budget)
+    pages = _pages(reader, budget)
     if len(pages) != 1:
         return fail("read", f"has {len(pages)} pages; a poster-gen artwork has one")
     page = pages[0]
+    info = reader.metadata or {}
     kw = parse_keywords(str(info.get("/Keywords", "")))
     subject = str(info.get("/Subject", ""))
     for k in ("unit", "slogan", "size", "design", "color"):
@@ -262,9 +510,11 @@ def _check_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | 
     problems += _pdf_boxes(page, kw, facts)
     problems += _pdf_fonts(page, all_objects, facts)
     try:
-        spaces = _pdf_color_spaces(reader, page)
+        spaces = _pdf_color_spaces(reader, page, budget)
+    except (_Refused, MemoryError):  # the file fails as a whole (_check_pdf)
+        raise
     except Exception as exc:
-        return fail("read", f"cannot read the page's content ({type(exc).__name__}: {exc}); render it again")
+        return fail("read", f"cannot read the page's content ({type(exc).__name__}: {_short(exc)}); render it again")
     facts["color_spaces"] = sorted(spaces)
     want = color or kw.get("color")
     if want not in ("rgb", "cmyk"):
@@ -280,21 +530,24 @@ def _check_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | 
 
     draft, slogan, sp = _slogan_problems(kw, subject, campaign)
     problems += sp
+    budget.tick()
     try:
         text = page.extract_text() or ""
+    except MemoryError:
+        raise
     except Exception as exc:
-        return fail("text", f"cannot extract the text ({type(exc).__name__}: {exc})")
+        return fail("text", f"cannot extract the text ({type(exc).__name__}: {_short(exc)})")
     lines = [ln for ln in (clean(x) for x in text.splitlines()) if ln]
     facts["lines"] = lines
     if slogan is not None:
         wanted = [upper(slogan.text), slogan.text]
         if not any(_has_lines(lines, w) for w in wanted):
-            shown = " / ".join(lines)
+            shown = _short(" / ".join(lines), 400)
             problems.append(
                 Problem("text", f"the page does not show approved slogan {slogan.id} «{upper(slogan.text)}» as whole lines; it shows «{shown}»")
             )
     elif draft and subject and not _has_lines(lines, upper(clean(subject))) and not _has_lines(lines, clean(subject)):
-        problems.append(Problem("text", f"the page does not show its draft slogan «{clean(subject)}»"))
+        problems.append(Problem("text", f"the page does not show its draft slogan «{_short(clean(subject))}»"))
     return FileCheck(str(path), "pdf", tuple(problems), draft=draft, facts=facts)
 
 
@@ -310,28 +563,143 @@ def _xref_damage(reader, data: bytes) -> str:
     return ""
 
 
-def _stream_damage(obj) -> str:
-    """Why a stream does not decode, or "". Flate is inflated strictly (pypdf forgives)."""
-    filters = obj.get("/Filter")
-    filters = [] if filters is None else [str(f) for f in (filters if isinstance(filters, list) else [filters])]
-    data = getattr(obj, "_data", None)
+def _font_maps(all_objects: dict[int, object], budget: _Budget) -> None:
+    """Refuse fonts whose character maps are too large for text extraction to parse (_Refused)."""
+    total = 0
+    for obj in all_objects.values():
+        if not hasattr(obj, "get") or obj.get("/Type") != "/Font":
+            continue
+        for key in ("/ToUnicode", "/Encoding"):
+            total += budget.sizes.get(getattr(obj.get(key), "idnum", -1), 0)
+        if total > MAX_FONT_MAP_BYTES:
+            raise _Refused(f"the fonts' character maps are more than {MAX_FONT_MAP_BYTES / _MB:.0f} MB in all (the "
+                           "limit for one PDF); it is not a file poster-gen wrote, so render it again")
+
+
+def _object_numbers(reader) -> list[int]:
+    """The numbers of the objects the cross-reference table lists, refusing a file with too many."""
+    numbers: set[int] = set()
+    for table in getattr(reader, "xref", {}).values():
+        numbers.update(table)
+        if len(numbers) > MAX_PDF_OBJECTS:
+            break
+    numbers.update(getattr(reader, "xref_objStm", {}))
+    numbers.discard(0)
+    if len(numbers) > MAX_PDF_OBJECTS:
+        raise _Refused(f"the PDF has more than {MAX_PDF_OBJECTS:,} objects (the limit for one PDF; a poster-gen PDF "
+                       "has a few dozen); render it again")
+    return sorted(numbers)
+
+
+def _pages(reader, budget: _Budget) -> list:
+    """The pages, after walking the page tree with bounds: no loops, not too deep, not too many pages."""
+    root = _resolve(reader.trailer["/Root"])
+    todo = [(root["/Pages"], 0)]
+    seen: set[int] = set()
+    count = 0
+    while todo:
+        budget.tick()
+        ref, depth = todo.pop()
+        num = getattr(ref, "idnum", None)
+        if num is not None:
+            if num in seen:
+                raise _Refused(f"damaged PDF: its page tree reaches object {num} twice (a loop); render it again")
+            seen.add(num)
+        if depth > MAX_PAGE_TREE_DEPTH:
+            raise _Refused(f"damaged PDF: its page tree is more than {MAX_PAGE_TREE_DEPTH} levels deep; "
+                           "render it again")
+        node = _resolve(ref)
+        kids = _resolve(node.get("/Kids")) if "/Kids" in node else None
+        if kids is None:
+            count += 1
+            if count > MAX_PDF_PAGES:
+                raise _Refused(f"has more than {MAX_PDF_PAGES} pages; a poster-gen artwork has one")
+        else:
+            todo += [(k, depth + 1) for k in kids]
+    return list(reader.pages)
+
+
+# stream filters by their full and abbreviated names
+_FILTER_NAMES = {"/Fl": "/FlateDecode", "/A85": "/ASCII85Decode", "/AHx": "/ASCIIHexDecode", "/DCT": "/DCTDecode",
+                 "/CCF": "/CCITTFaxDecode", "/LZW": "/LZWDecode", "/RL": "/RunLengthDecode"}
+_IMAGE_FILTERS = {"/DCTDecode", "/JPXDecode", "/CCITTFaxDecode", "/JBIG2Decode"}  # image codecs: pixels not needed
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _inflate(data: bytes, limit: int, keep: bool) -> tuple[bytes, int, bool]:
+    """Inflate zlib data in pieces: (the output if ``keep``, its size, whether the zlib stream ended).
+
+    Raises _TooBig as soon as the output passes ``limit``, zlib.error when it is not zlib data.
+    """
+    d = zlib.decompressobj()
+    out = bytearray()
+    size = 0
+    while True:
+        piece = d.decompress(data, _PIECE)
+        size += len(piece)
+        if size > limit:
+            raise _TooBig
+        if keep:
+            out += piece
+        data = d.unconsumed_tail
+        if d.eof or (not data and len(piece) < _PIECE):
+            return bytes(out), size, d.eof
+
+
+def _stream_damage(obj, num: int, budget: _Budget) -> str:
+    """Why a stream does not decode, or "". Decoded here, in pieces and bounded (pypdf forgives and trusts).
+
+    Raises _Refused when it inflates past MAX_STREAM_BYTES or the file's streams past MAX_PDF_INFLATED_BYTES.
+    """
+    filters = _resolve(obj.get("/Filter"))
+    if filters is None:
+        filters = []
+    elif not isinstance(filters, list):
+        filters = [filters]
+    filters = [_FILTER_NAMES.get(str(_resolve(f)), str(_resolve(f))) for f in filters]
+    if len(filters) > MAX_PDF_FILTERS:
+        return f"chains {len(filters)} filters"
+    data = bytes(getattr(obj, "_data", None) or b"")
+    size = len(data)  # of the output so far
+    left = min(MAX_STREAM_BYTES, MAX_PDF_INFLATED_BYTES - budget.inflated)
     try:
-        if data is None or any(f not in ("/FlateDecode", "/ASCII85Decode") for f in filters):
-            obj.get_data()
-            return ""
-        for f in filters:
-            if f == "/ASCII85Decode":
-                data = base64.a85decode(bytes(data).strip().removesuffix(b"~>").replace(b"\n", b""))
-            else:
-                d = zlib.decompressobj()
-                data = d.decompress(data)
-                if not d.eof:
+        for i, f in enumerate(filters):
+            if f in _IMAGE_FILTERS:
+                break
+            if f == "/FlateDecode":
+                last = i == len(filters) - 1  # then only the size is needed
+                data, size, ended = _inflate(data, left, keep=not last)
+                if not ended:
                     return "is cut short"
-    except Exception as exc:
+                continue
+            body = re.sub(rb"\s", b"", data)
+            if f == "/ASCII85Decode":
+                body = body.removesuffix(b"~>")
+                if len(body) + 4 * body.count(b"z") > left:  # 'z' stands for four zero bytes
+                    raise _TooBig
+                data = base64.a85decode(body)
+            elif f == "/ASCIIHexDecode":
+                body = body.removesuffix(b">")
+                data = binascii.unhexlify(body + b"0" * (len(body) % 2))
+            else:
+                return f"uses the {_short(f, 40)} filter, which poster-gen does not write"
+            size = len(data)
+    except _TooBig:
+        if left < MAX_STREAM_BYTES:
+            raise _Refused(f"the PDF's streams inflate to more than {MAX_PDF_INFLATED_BYTES / _MB:.0f} MB in all (the "
+                           "limit for one PDF); it is not a file poster-gen wrote, so render it again") from None
+        raise _Refused(f"stream {num} inflates to more than {MAX_STREAM_BYTES / _MB:.0f} MB (the limit for one "
+                       "stream); it is not a file poster-gen wrote, so render it again") from None
+    except (zlib.error, ValueError) as exc:  # binascii.Error is a ValueError
         return f"does not decode ({type(exc).__name__})"
-    length1 = obj.get("/Length1")
-    if length1 is not None and int(length1) != len(data):
-        return f"holds {len(data)} of the {int(length1)} bytes its font should have"
+    budget.inflated += size
+    budget.sizes[num] = size
+    length1 = _resolve(obj.get("/Length1"))
+    if length1 is not None and int(length1) != size:
+        return f"holds {size} of the {int(length1)} bytes its font should have"
     return ""
 
 
@@ -346,17 +714,6 @@ def _has_lines(lines: list[str], target: str) -> bool:
             if len(acc) >= len(target):
                 break
     return False
-
-
-def _all_objects(reader) -> dict[int, object]:
-    """Every object the cross-reference table lists (damage raises)."""
-    out = {}
-    size = int(reader.trailer.get("/Size", 0))
-    for num in range(1, size):
-        obj = reader.get_object(num)
-        if obj is not None:
-            out[num] = obj
-    return out
 
 
 def _rect(page, name: str) -> tuple[float, float, float, float] | None:
@@ -479,36 +836,62 @@ _NAME_SPACE = {"/DeviceRGB": "DeviceRGB", "/RGB": "DeviceRGB", "/DeviceGray": "D
                "/DeviceCMYK": "DeviceCMYK", "/CMYK": "DeviceCMYK", "/Pattern": "Pattern"}
 
 
-def _space_of(cs, resources) -> str:
+def _space_of(cs, resources, depth: int = 0) -> str:
     """The name of a colour space given by name or array, resolving resources."""
+    if depth > MAX_COLOR_SPACE_DEPTH:
+        raise _Refused(f"damaged PDF: a colour space is defined through more than {MAX_COLOR_SPACE_DEPTH} others "
+                       "(or through itself); render it again")
     cs = _resolve(cs)
     if isinstance(cs, str) or (hasattr(cs, "startswith") and not isinstance(cs, (list, tuple))):
         name = str(cs)
         if name in _NAME_SPACE:
             return _NAME_SPACE[name]
         named = _resolve((_resolve((resources or {}).get("/ColorSpace")) or {}).get(name))
-        return _space_of(named, resources) if named is not None else name.lstrip("/")
+        return _space_of(named, resources, depth + 1) if named is not None else name.lstrip("/")
     if isinstance(cs, (list, tuple)) and cs:
-        family = str(cs[0])
+        family = str(_resolve(cs[0]))
         if family == "/ICCBased":
             n = int(_resolve(cs[1]).get("/N", 0))
             return {1: "ICCBased Gray", 3: "ICCBased RGB", 4: "ICCBased CMYK"}.get(n, "ICCBased")
         if family == "/Indexed":
-            return "Indexed " + _space_of(cs[1], resources)
+            return "Indexed " + _space_of(cs[1], resources, depth + 1)
         return family.lstrip("/")
     return "unknown"
 
 
-def _pdf_color_spaces(reader, page) -> Counter:
+def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
+    """The colour spaces the page paints in, each counted once per use (a form's uses once per time it is drawn).
+
+    Each form is parsed once, however often it is drawn. Forms that draw one
+    another in a loop, forms nested deeper than MAX_FORM_DEPTH, more than
+    MAX_CONTENT_BYTES of operators or a drawing that expands to more than
+    MAX_DRAWING_OPS operations raise _Refused: a text extraction (or a
+    printer) would follow every one of them.
+    """
     from pypdf.generic import ContentStream
 
-    spaces: Counter = Counter()
+    done: dict[tuple[int, int], tuple[Counter, int]] = {}  # form and resources -> its uses, its operations drawn
+    path: list[tuple[int, int]] = []
+    keep: list = []  # the resources whose id() is part of a key stay alive
+    parsed = 0
 
-    def walk(stream, resources, depth=0):
-        if stream is None or depth > 8:
-            return
+    def walk(stream, resources) -> tuple[Counter, int]:
+        """Uses of colour spaces and operations drawn by one content stream, its forms included."""
+        nonlocal parsed
+        spaces: Counter = Counter()
+        if stream is None:
+            return spaces, 0
+        data = stream.get_data()  # decoded; its size was checked with all streams
+        parsed += len(data)
+        if parsed > MAX_CONTENT_BYTES:
+            raise _Refused(f"the page's drawing is more than {MAX_CONTENT_BYTES / _MB:g} MB of operators (the limit "
+                           "for one PDF); it is not a file poster-gen wrote, so render it again")
         resources = _resolve(resources) or {}
-        for operands, op in ContentStream(stream, reader).operations:
+        operations = ContentStream(stream, reader).operations
+        drawn = len(operations)
+        for i, (operands, op) in enumerate(operations):
+            if i % 1000 == 0:
+                budget.tick()
             if op in _OP_SPACE:
                 spaces[_OP_SPACE[op]] += 1
             elif op in (b"cs", b"CS") and operands:
@@ -523,16 +906,41 @@ def _pdf_color_spaces(reader, page) -> Counter:
                 if sh is not None:
                     spaces[_space_of(sh.get("/ColorSpace"), resources)] += 1
             elif op == b"Do" and operands:
-                xo = _resolve((_resolve(resources.get("/XObject")) or {}).get(operands[0]))
+                ref = (_resolve(resources.get("/XObject")) or {}).get(operands[0])
+                xo = _resolve(ref)
                 if xo is None:
                     continue
                 if xo.get("/Subtype") == "/Image" and "/ColorSpace" in xo:
                     spaces[_space_of(xo["/ColorSpace"], resources)] += 1
                 elif xo.get("/Subtype") == "/Form":
-                    walk(xo, xo.get("/Resources", resources), depth + 1)
+                    form_spaces, form_drawn = form(xo, getattr(ref, "idnum", None), xo.get("/Resources", resources))
+                    spaces.update(form_spaces)
+                    drawn += form_drawn
+            if drawn > MAX_DRAWING_OPS:
+                raise _Refused(f"the page's drawing has more than {MAX_DRAWING_OPS:,} operations, a form counted each "
+                               "time it is drawn (the limit for one PDF); it is not a file poster-gen wrote, so render "
+                               "it again")
+        return spaces, drawn
 
-    walk(page.get_contents(), page.get("/Resources"))
-    return spaces
+    def form(xo, num: int | None, resources) -> tuple[Counter, int]:
+        resources = _resolve(resources)
+        keep.append(resources)
+        key = (num if num is not None else id(xo), id(resources))
+        if key in done:
+            return done[key]
+        if key in path:
+            loop = [str(k[0]) for k in path[path.index(key):]] + [str(key[0])]
+            raise _Refused(f"damaged PDF: its forms draw one another in a loop (objects {' -> '.join(loop)}); "
+                           "it would never finish printing, so render it again")
+        if len(path) >= MAX_FORM_DEPTH:
+            raise _Refused(f"the page draws forms inside forms more than {MAX_FORM_DEPTH} deep (the limit for one "
+                           "PDF); it is not a file poster-gen wrote, so render it again")
+        path.append(key)
+        done[key] = walk(xo, resources)
+        path.pop()
+        return done[key]
+
+    return walk(page.get_contents(), page.get("/Resources"))[0]
 
 
 def _icc_damage(stream) -> str:
@@ -607,90 +1015,230 @@ class PngInfo:
 
 
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_BIT_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
+_CHUNK_SIZES = {b"IHDR": 13, b"pHYs": 9, b"sRGB": 1, b"IEND": 0}
+_KEPT_CHUNKS = {b"IHDR", b"pHYs", b"sRGB", b"tEXt", b"iTXt"}  # read into memory and parsed
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_data_size(width: int, height: int, bit_depth: int, color_type: int, interlace: int) -> int:
+    """How many bytes a PNG's image data inflates to: rows of pixels, each after a filter byte."""
+    bits = _CHANNELS[color_type] * bit_depth
+
+    def rows(w: int, h: int) -> int:
+        return h * (1 + (w * bits + 7) // 8) if w > 0 and h > 0 else 0
+
+    if interlace == 0:
+        return rows(width, height)
+    return sum(rows((width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy) for x0, y0, dx, dy in _ADAM7)
+
+
+class _PngStop(Exception):
+    """The PNG cannot be read further: its message is the problem."""
+
+
+def _inflate_text(data: bytes) -> bytes:
+    """A compressed iTXt value, at most MAX_PNG_TEXT_BYTES (ValueError beyond, zlib.error if damaged)."""
+    try:
+        out, _size, ended = _inflate(data, MAX_PNG_TEXT_BYTES, keep=True)
+    except _TooBig:
+        raise ValueError("too large") from None
+    if not ended:
+        raise ValueError("cut short")
+    return out
 
 
 def read_png(path: Path, verify_data: bool = True) -> tuple[PngInfo | None, list[Problem]]:
-    """Walk a PNG's chunks (CRCs checked), inflate its image data to check it is complete."""
+    """Walk a PNG's chunks (CRCs checked), inflate its image data to check it is complete.
+
+    Whatever the file holds, this returns: damage, truncation and sizes
+    beyond the limits (MAX_PNG_CHUNKS chunks, MAX_PNG_TEXT_BYTES of metadata,
+    MAX_PIXELS pixels, image data inflating past what IHDR says) are
+    problems with code "read"; an unreadable iTXt is a "metadata" problem.
+    The PngInfo is None when there is no valid IHDR. Only a file that cannot
+    be opened raises (PosterGenError). Memory stays within a few MB: chunks are
+    read and inflated in pieces. The image data is inflated (``verify_data``)
+    only for the 8-bit RGB and palette PNGs poster-gen writes; others fail on
+    their colour type anyway.
+    """
     problems: list[Problem] = []
     text: dict[str, str] = {}
-    ihdr = None
+    ihdr: tuple[int, ...] | None = None
     dpi = None
     srgb = False
     seen_iend = False
+    stopped = False
     inflater = zlib.decompressobj()
-    raw = 0
-    with open(path, "rb") as fh:
+    raw = expected = 0
+    inflating = False
+    data_problem: Problem | None = None
+    try:
+        fh = open(path, "rb")
+    except OSError as exc:
+        raise PosterGenError(f"{path}: cannot read it ({exc.strerror}); check the path") from None
+    with fh:
         if fh.read(8) != PNG_SIGNATURE:
             return None, [Problem("read", "not a PNG (wrong signature)")]
         offset = 8
-        while True:
-            head = fh.read(8)
-            if not head:
-                break
-            if len(head) < 8:
-                problems.append(Problem("read", f"truncated: the file ends inside a chunk header at byte {offset}"))
-                break
-            length, kind = struct.unpack(">I4s", head)
-            body = fh.read(length)
-            crc = fh.read(4)
-            if len(body) < length or len(crc) < 4:
-                problems.append(Problem("read", f"truncated: the {kind.decode('latin-1')} chunk at byte {offset} is cut short"))
-                break
-            if struct.unpack(">I", crc)[0] != zlib.crc32(kind + body) & 0xFFFFFFFF:
-                problems.append(Problem("read", f"damaged: the {kind.decode('latin-1')} chunk at byte {offset} fails its CRC"))
-                break
-            offset += 12 + length
-            if kind == b"IHDR":
-                ihdr = struct.unpack(">IIBBBBB", body[:13])
-            elif kind == b"pHYs":
-                ppx, ppy, unit = struct.unpack(">IIB", body[:9])
-                if unit == 1:
-                    dpi = ppx * 0.0254 if ppx == ppy else None
-                    if ppx != ppy:
-                        problems.append(Problem("dpi", "pHYs gives different horizontal and vertical resolutions"))
-            elif kind == b"sRGB":
-                srgb = True
-            elif kind == b"tEXt":
-                k, _, v = body.partition(b"\x00")
-                text[k.decode("latin-1")] = v.decode("latin-1")
-            elif kind == b"iTXt":
-                k, _, rest = body.partition(b"\x00")
-                comp, rest = rest[0], rest[2:]  # compression flag; method is always 0 (zlib)
-                _lang, _, rest = rest.partition(b"\x00")
-                _tk, _, value = rest.partition(b"\x00")
-                try:
-                    text[k.decode("latin-1")] = (zlib.decompress(value) if comp else value).decode("utf-8")
-                except (zlib.error, UnicodeDecodeError):
-                    problems.append(Problem("metadata", f"the iTXt chunk '{k.decode('latin-1')}' is unreadable"))
-            elif kind == b"IDAT" and verify_data:
-                try:
-                    data = body
-                    while data:
-                        raw += len(inflater.decompress(data, 1 << 24))
-                        data = inflater.unconsumed_tail
-                except zlib.error as exc:
-                    problems.append(Problem("read", f"damaged image data ({exc})"))
-                    verify_data = False
-            elif kind == b"IEND":
-                seen_iend = True
-                if fh.read(1):
-                    problems.append(Problem("read", "bytes after the end of the image (IEND)", "warning"))
-                break
+        chunks = kept = 0
+        try:
+            while True:
+                head = fh.read(8)
+                if not head:
+                    break
+                if len(head) < 8:
+                    raise _PngStop(f"truncated: the file ends inside a chunk header at byte {offset}")
+                length, kind = struct.unpack(">I4s", head)
+                name = kind.decode("latin-1")
+                chunks += 1
+                if chunks > MAX_PNG_CHUNKS:
+                    raise _PngStop(f"the PNG has more than {MAX_PNG_CHUNKS:,} chunks (the limit for one PNG); it is "
+                                   "not a file poster-gen wrote, so render it again")
+                if not kind.isalpha():
+                    raise _PngStop(f"damaged PNG: no chunk name at byte {offset}; render it again")
+                if length > 0x7FFFFFFF:
+                    raise _PngStop(f"damaged PNG: the {name} chunk at byte {offset} claims {length} bytes; "
+                                   "render it again")
+                if ihdr is None and kind != b"IHDR":
+                    raise _PngStop(f"damaged PNG: the first chunk is {name}, not IHDR; render it again")
+                if ihdr is not None and kind == b"IHDR":
+                    raise _PngStop(f"damaged PNG: a second IHDR chunk at byte {offset}; render it again")
+                if kind in _CHUNK_SIZES and length != _CHUNK_SIZES[kind]:
+                    raise _PngStop(f"damaged PNG: the {name} chunk is {length} bytes, expected {_CHUNK_SIZES[kind]}; "
+                                   "render it again")
+                keep = kind in _KEPT_CHUNKS
+                kept += length if keep else 0
+                if kept > MAX_PNG_TEXT_BYTES:
+                    raise _PngStop(f"the PNG's metadata reaches {kept / _MB:.1f} MB at the {name} chunk at byte "
+                                   f"{offset}, over the {MAX_PNG_TEXT_BYTES / _MB:.0f} MB limit; render it again")
+                body = bytearray()
+                crc = zlib.crc32(kind)
+                left = length
+                while left:
+                    piece = fh.read(min(left, _PIECE))
+                    if not piece:
+                        break
+                    left -= len(piece)
+                    crc = zlib.crc32(piece, crc)
+                    if keep:
+                        body += piece
+                    elif kind == b"IDAT" and inflating:
+                        # the image data is inflated as it is read: its size is bounded by what IHDR says
+                        try:
+                            raw += _feed(inflater, piece, expected - raw)
+                        except _TooBig:
+                            data_problem = Problem("read", f"damaged PNG: its image data inflates to more than the "
+                                                           f"{expected:,} bytes its IHDR says; render it again")
+                            inflating = False
+                        except zlib.error as exc:
+                            data_problem = Problem("read", f"damaged image data ({exc})")
+                            inflating = False
+                stored = fh.read(4)
+                if left or len(stored) < 4:
+                    raise _PngStop(f"truncated: the {name} chunk at byte {offset} is cut short")
+                if struct.unpack(">I", stored)[0] != crc:
+                    raise _PngStop(f"damaged: the {name} chunk at byte {offset} fails its CRC")
+                if data_problem is not None:  # only now: a CRC failure is the better explanation
+                    problems.append(data_problem)
+                    data_problem = None
+                offset += 12 + length
+                if kind == b"IHDR":
+                    ihdr = _png_header(bytes(body))
+                    w, h, depth, ctype, _c, _f, interlace = ihdr
+                    expected = _png_data_size(w, h, depth, ctype, interlace)
+                    inflating = verify_data and depth == 8 and ctype in (2, 3)
+                elif kind == b"pHYs":
+                    ppx, ppy, unit = struct.unpack(">IIB", body)
+                    if unit == 1:
+                        dpi = ppx * 0.0254 if ppx == ppy and ppx > 0 else None
+                        if ppx != ppy:
+                            problems.append(Problem("dpi", "pHYs gives different horizontal and vertical resolutions"))
+                elif kind == b"sRGB":
+                    srgb = True
+                elif kind == b"tEXt":
+                    k, _, v = bytes(body).partition(b"\x00")
+                    text[k.decode("latin-1")] = v.decode("latin-1")
+                elif kind == b"iTXt":
+                    _read_itxt(bytes(body), text, problems)
+                elif kind == b"IEND":
+                    seen_iend = True
+                    if fh.read(1):
+                        problems.append(Problem("read", "bytes after the end of the image (IEND)", "warning"))
+                    break
+        except _PngStop as exc:
+            problems.append(Problem("read", str(exc)))
+            stopped = True
+        except OSError as exc:
+            problems.append(Problem("read", f"cannot read the whole file ({exc.strerror}); copy it again"))
+            stopped = True
     if ihdr is None:
-        problems.append(Problem("read", "no IHDR chunk: not a readable PNG"))
+        if not stopped:
+            problems.append(Problem("read", "no IHDR chunk: not a readable PNG"))
         return None, problems
     w, h, depth, ctype, _comp, _filt, interlace = ihdr
-    if not seen_iend and not any(p.message.startswith(("truncated", "damaged")) for p in problems):
+    if not seen_iend and not stopped:
         problems.append(Problem("read", "truncated: no IEND chunk at the end"))
-    if verify_data and not problems and interlace == 0:
-        row = (w * _CHANNELS.get(ctype, 3) * depth + 7) // 8
-        expected = h * (1 + row)
+    if inflating and not problems:
         if not inflater.eof or raw != expected:
             problems.append(Problem("read", f"incomplete image data: {raw} of {expected} bytes; render it again"))
     return PngInfo(w, h, depth, ctype, interlace, dpi, srgb, text), problems
 
 
+def _png_header(body: bytes) -> tuple[int, ...]:
+    """The IHDR fields, if they make a PNG poster-gen could have written the size of (_PngStop otherwise)."""
+    w, h, depth, ctype, comp, filt, interlace = fields = struct.unpack(">IIBBBBB", body)
+    if not (0 < w <= 0x7FFFFFFF and 0 < h <= 0x7FFFFFFF) or depth not in _BIT_DEPTHS.get(ctype, ()) or comp or filt \
+            or interlace > 1:
+        raise _PngStop(f"damaged PNG: its IHDR ({w} x {h} px, {depth}-bit colour type {ctype}, compression {comp}, "
+                       f"filter {filt}, interlace {interlace}) does not describe a PNG; render it again")
+    if w * h > MAX_PIXELS:
+        raise _PngStop(f"the PNG is {w} x {h} px, over the {MAX_PIXELS / 1e6:,.0f} Mpx limit of poster-gen; check that "
+                       "it is the right file")
+    return fields
+
+
+def _feed(inflater, data: bytes, room: int) -> int:
+    """Inflate one piece of image data; how many bytes it gave. _TooBig past ``room`` bytes."""
+    size = 0
+    while True:
+        out = inflater.decompress(data, _PIECE * 4)
+        size += len(out)
+        if size > room:
+            raise _TooBig
+        data = inflater.unconsumed_tail
+        if not data and len(out) < _PIECE * 4:
+            return size
+
+
+def _read_itxt(body: bytes, text: dict[str, str], problems: list[Problem]) -> None:
+    """keyword NUL compression-flag method language NUL translated-keyword NUL value."""
+    k, sep, rest = body.partition(b"\x00")
+    key = k.decode("latin-1")
+    try:
+        if not sep or len(rest) < 2:
+            raise ValueError("too short")
+        comp, rest = rest[0], rest[2:]
+        _lang, _, rest = rest.partition(b"\x00")
+        _tk, _, value = rest.partition(b"\x00")
+        text[key] = (_inflate_text(value) if comp else value).decode("utf-8")
+    except (zlib.error, ValueError):  # UnicodeDecodeError is a ValueError
+        problems.append(Problem("metadata", f"the iTXt chunk '{_short(key, 80)}' is unreadable"))
+
+
 def _check_png(path: Path, campaign: Campaign | None) -> FileCheck:
+    try:
+        return _png_checks(path, campaign)
+    except PosterGenError:
+        raise
+    except MemoryError:
+        why = "damaged PNG: reading it ran out of memory; render it again"
+        return FileCheck(str(path), "png", (Problem("read", why),))
+    except Exception as exc:  # a case read_png does not foresee: still a file problem, not a traceback
+        why = f"damaged PNG ({type(exc).__name__}: {_short(exc)}); render it again"
+        return FileCheck(str(path), "png", (Problem("read", why),))
+
+
+def _png_checks(path: Path, campaign: Campaign | None) -> FileCheck:
     info, problems = read_png(path)
     facts: dict = {"bytes": path.stat().st_size}
     if info is None or any(p.code == "read" and p.severity == "error" for p in problems):
