@@ -34,7 +34,7 @@ from poster_gen.limits import read_json
 from poster_gen.output import atomic_write, claim_run, inside, made_by_us, remove_stale_temps
 from poster_gen.pdf import PdfOptions
 from poster_gen.plan import Order, read_plan  # noqa: F401  (read_plan re-exported)
-from poster_gen.sizes import KINDS, default_size, resolve_size
+from poster_gen.sizes import DEFAULT_BATCH_KINDS, default_size, resolve_size
 
 MANIFEST = "manifest.json"
 SHARD_MANIFEST = "manifest.shard-{k}-of-{n}.json"
@@ -85,13 +85,13 @@ def plan_all(
     sizes: list[str] | None = None,
     design: str = DEFAULT_DESIGN,
 ) -> list[Order]:
-    """Every unit x slogan x size (default: each kind's default size)."""
+    """Every unit x slogan x size (default: the default size of pano, áp phích and băng rôn)."""
     unit_ids = [find_unit(campaign, u).id for u in units] if units else [u.id for u in campaign.units]
     slogan_ids = [find_slogan(campaign, s).id for s in slogans] if slogans else [s.id for s in campaign.slogans]
     if sizes:
         size_ids = [resolve_size(s).id for s in sizes]
     else:
-        size_ids = [default_size(k).id for k in KINDS]
+        size_ids = [default_size(k).id for k in DEFAULT_BATCH_KINDS]
     return [Order(u, s, z, design) for u in unit_ids for s in slogan_ids for z in size_ids]
 
 
@@ -140,7 +140,7 @@ def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts
     """Hash of everything that shapes an artwork's files (``design``: its ``design_digest``)."""
     parts = {
         "tool": __version__,
-        "campaign": [campaign.name, campaign.short_name, campaign.event_date.isoformat(), campaign.issuer,
+        "campaign": [campaign.name, campaign.short_name, campaign.lead_in, campaign.event_date.isoformat(), campaign.issuer,
                      [asdict(d) | {"date": str(d.date)} for d in campaign.documents]],
         "unit": asdict(job.unit),
         "slogan": asdict(job.slogan),
@@ -465,7 +465,24 @@ def _check_record(c, out: Path) -> dict:
 
 
 def manifest_entry(res: Result, out: Path) -> dict:
+    """An artwork's record. Capital heights are whole millimetres, the figures the
+    messages print, and ``legible`` is judged on them: the record never says 24 mm
+    is below 24 mm. ``blocks`` has every text block as set (field, lines,
+    cap_height_mm; the blocks held to the viewing distance also required_cap_mm
+    and legible); heading_cap_mm and occasion_cap_mm repeat two of them for the
+    proof sheet and scripts (null when the design sets no such block)."""
+    from poster_gen.compose import OCCASION_FIELDS
+
     leg = res.legibility
+
+    def block(b) -> dict:
+        out_b = {"field": b.field, "lines": list(b.lines), "cap_height_mm": b.cap_height_mm}
+        if b.measured:
+            out_b.update(required_cap_mm=b.required_mm, legible=b.ok)
+        else:
+            out_b["legible_to_m"] = b.readable_m
+        return out_b
+
     return {
         "unit": res.job.unit.id,
         "slogan": res.job.slogan.id,
@@ -481,6 +498,9 @@ def manifest_entry(res: Result, out: Path) -> dict:
         "required_cap_mm": leg.required_mm if leg else None,
         "viewing_m": leg.viewing_m if leg else None,
         "legible": leg.ok if leg else None,
+        "heading_cap_mm": leg.cap_of(("heading",)) if leg else None,
+        "occasion_cap_mm": leg.cap_of(OCCASION_FIELDS) if leg else None,
+        "blocks": [block(b) for b in leg.blocks] if leg else [],
         "warnings": list(res.warnings),
     }
 

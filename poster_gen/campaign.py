@@ -32,6 +32,7 @@ LATEST_DATE = dt.date(2199, 12, 31)
 MAX_CODE_CHARS = 32  # a statistics office code is 5 digits
 MAX_KIND_CHARS = 64
 MAX_DOC_NUMBER_CHARS = 100  # "389/SKHCN-QLCN&ĐMST"
+MAX_LEAD_IN_CHARS = 60  # "Nhiệt liệt chào mừng" is 20
 MAX_LISTED_PROBLEMS = 20  # a message lists this many; the count says how many more
 BREAK_PREFER = "|"
 BREAK_FORBID = "~"
@@ -75,6 +76,21 @@ class Campaign:
     documents: tuple[Document, ...] = ()
     source: str = ""
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+    # The words printed before the campaign's name on the occasion line:
+    # "Hưởng ứng", "Chào mừng", "Kỷ niệm"... Default none: the occasion is the
+    # name as the campaign file writes it (poster-gen never supplies wording
+    # of its own on an official artwork). See README, "Writing a campaign file".
+    lead_in: str = ""
+
+    @property
+    def occasion(self) -> str:
+        """The occasion line: lead-in and name ("Hưởng ứng Ngày Sáng tạo ...")."""
+        return join_lead_in(self.lead_in, self.name)
+
+    @property
+    def occasion_short(self) -> str:
+        """The same with the short name when there is one (narrow artworks)."""
+        return join_lead_in(self.lead_in, self.short_name or self.name)
 
     def slogan(self, slogan_id: str) -> Slogan:
         for s in self.slogans:
@@ -89,11 +105,25 @@ class Campaign:
         raise KeyError(unit_id)
 
 
-_CAMPAIGN_KEYS = {"name", "short_name", "event_date", "issuer", "documents"}
+_CAMPAIGN_KEYS = {"name", "short_name", "lead_in", "event_date", "issuer", "documents"}
 _DOC_KEYS = {"number", "date", "issuer"}
 _SLOGAN_KEYS = {"id", "text", "breaks"}
 _UNIT_KEYS = {"id", "name", "kind", "code", "heading"}
 _TOP_KEYS = {"campaign", "slogans", "units"}
+
+
+def join_lead_in(lead_in: str, name: str) -> str:
+    """Lead-in and name joined by one space; the lead-in is left out when the
+    name already begins with it ("Chào mừng" + "Chào mừng Đại hội ...")."""
+    lead_in, name = lead_in.strip(), name.strip()
+    if not lead_in:
+        return name
+    if not name:
+        return lead_in
+    head = name[: len(lead_in)]
+    if head.casefold() == lead_in.casefold() and (len(name) == len(lead_in) or not name[len(lead_in)].isalnum()):
+        return name
+    return f"{lead_in} {name}"
 
 
 def load_campaign(path: str | Path) -> Campaign:
@@ -253,6 +283,8 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
     unknown("[campaign]", camp, _CAMPAIGN_KEYS)
     name = text_field("[campaign]", camp, "name", what="the campaign's name")
     short_name = text_field("[campaign]", camp, "short_name", required=False, what="the campaign's short name")
+    lead_in = text_field("[campaign]", camp, "lead_in", required=False, limit=MAX_LEAD_IN_CHARS,
+                         what="the words before the campaign's name")
     issuer = text_field("[campaign]", camp, "issuer", required=False, what="an issuer")
     event_date = date_field("[campaign]", camp, "event_date", required=True)
     docs: list[Document] = []
@@ -358,6 +390,7 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
     return Campaign(
         name=name,
         short_name=short_name,
+        lead_in=lead_in,
         event_date=event_date,
         issuer=issuer,
         documents=tuple(docs),

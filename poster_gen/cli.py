@@ -221,6 +221,7 @@ def sizes(as_json):
                     {
                         "id": s.id, "kind": s.kind, "width_mm": s.width_mm, "height_mm": s.height_mm, "dpi": s.dpi,
                         "bleed_mm": s.bleed_mm, "safe_mm": s.safe_mm, "viewing_m": s.viewing_m,
+                        "pocket_top_mm": s.pocket_top_mm, "pocket_bottom_mm": s.pocket_bottom_mm,
                         "min_cap_mm": s.min_cap_mm, "default": s.default, "label": s.label,
                     }
                     for s in PRESETS.values()
@@ -232,10 +233,10 @@ def sizes(as_json):
         return
     rows = [
         [s.id + (" *" if s.default else ""), s.kind, f"{s.width_mm:g} x {s.height_mm:g}", str(s.dpi), f"{s.bleed_mm:g}",
-         f"{s.safe_mm:g}", f"{s.viewing_m:g}", s.label]
+         f"{s.safe_mm:g}", f"{s.pocket_top_mm:g}" if s.pocket_top_mm else "", f"{s.viewing_m:g}", s.label]
         for s in PRESETS.values()
     ]
-    _print_table(rows, ["id", "kind", "mm", "dpi", "bleed", "safe", "view m", "label"])
+    _print_table(rows, ["id", "kind", "mm", "dpi", "bleed", "safe", "pocket", "view m", "label"])
     click.echo("* default for its kind. Any WIDTHxHEIGHT in mm is accepted too, e.g. --size 6000x900.")
 
 
@@ -275,7 +276,9 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
     leg = res.legibility
     if leg:
         click.echo(f"slogan: {' / '.join(leg.lines)}", err=True)
-        click.echo(f"legibility: {leg.describe()}", err=True)
+        # one line per text block, the slogan first; a shortfall is said once, on its own line
+        for message in leg.messages():
+            click.echo(f"legibility: {message}", err=True)
     for w in res.warnings:
         click.echo(f"warning: {w}", err=True)
 
@@ -286,7 +289,7 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
               help="Orders file: columns unit,slogan,size[,design,copies]. Default: every unit x slogan.")
 @click.option("--units", "units_opt", metavar="ID,ID", help="Only these units (default: all).")
 @click.option("--slogans", "slogans_opt", metavar="ID,ID", help="Only these slogans (default: all).")
-@click.option("--sizes", "sizes_opt", metavar="ID,ID", help="Sizes (default: each kind's default size).")
+@click.option("--sizes", "sizes_opt", metavar="ID,ID", help="Sizes (default: the default pano, áp phích and băng rôn sizes; add phuon-80x240 for cờ phướn).")
 @click.option("--design", "design_id", default="classic", show_default=True, metavar="ID", help="Design id.")
 @click.option("--format", "fmt", default="pdf,png", show_default=True, help="pdf, png or pdf,png.")
 @click.option("--dpi", type=int, help="PNG resolution for every size (default: each size's own).")
@@ -353,14 +356,23 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
         obj.campaign_path, orders, Path(out), formats, pdf_opts, jobs=jobs, dpi=dpi, progress=progress, force=force,
         shard=shard_kn, design_dirs=obj.design_dirs, check=not no_check,
     )
-    small = sum(1 for e in report.entries if e.get("legible") is False)
+    small = [e for e in report.entries if e.get("legible") is False]
     if not quiet:
         click.echo(
             f"made {len(report.made)}, skipped {len(report.skipped)} (up to date), failed {len(report.failed)}"
             + (f", bad plan rows {len(problems)}" if problems else "")
-            + f", {small} below the recommended capital height; {report.seconds:.1f} s; manifest: {report.manifest}",
+            + f", {len(small)} below the recommended capital height; {report.seconds:.1f} s; manifest: {report.manifest}",
             err=True,
         )
+        # the artworks that fall short, by the name of their files, one line each
+        for e in sorted(small, key=lambda e: _artwork_name(e))[:_SHORT_LISTED]:
+            click.echo(f"below the recommended capital height: {_artwork_name(e)}: {_shortfall(e)}", err=True)
+        if len(small) > _SHORT_LISTED:
+            click.echo(
+                f"below the recommended capital height: and {len(small) - _SHORT_LISTED} more "
+                "(\"legible\": false in the manifest)",
+                err=True,
+            )
     # each file was preflighted by the worker that made it, as it was made
     checks = report.checks
     bad_files = sum(not r.ok for r in checks)
@@ -376,6 +388,34 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
         _batch_proof(obj, Path(out), report, checks, jobs, quiet)
     if report.failed or problems or bad_files:
         sys.exit(1)
+
+
+_SHORT_LISTED = 20  # the batch summary names this many artworks that fall short
+
+
+def _artwork_name(e: dict) -> str:
+    """An artwork as its files are named, without extension: ``xa-bang-mac/phuon-80x240_4``."""
+    files = e.get("files") or {}
+    rel = next(iter(files.values()), "") if isinstance(files, dict) else ""
+    if rel:
+        return rel.rsplit(".", 1)[0]
+    return f"{e.get('unit')}/{e.get('size')}_{e.get('slogan')}"
+
+
+def _shortfall(e: dict) -> str:
+    """What falls short, in the figures the render command prints."""
+    def g(v) -> str:
+        return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
+
+    at = g(e.get("viewing_m"))
+    blocks = [b for b in e.get("blocks") or () if isinstance(b, dict) and b.get("legible") is False]
+    if blocks:
+        return "; ".join(
+            f"{b.get('field')} capitals {g(b.get('cap_height_mm'))} mm, below the {g(b.get('required_cap_mm'))} mm "
+            f"needed at {at} m" for b in blocks
+        )
+    return (f"slogan capitals {g(e.get('cap_height_mm'))} mm, below the {g(e.get('required_cap_mm'))} mm "
+            f"needed at {at} m")
 
 
 def _batch_proof(obj: Context, out: Path, report, checks, jobs, quiet) -> None:
@@ -491,6 +531,56 @@ def proof(obj: Context, out, jobs):
     click.echo(str(res.index))
     if res.preview_failures:
         click.echo(f"warning: {res.preview_failures} artworks have no preview; see the page", err=True)
+
+
+@cli.command("init")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--province", "provinces", multiple=True, metavar="NAME|CODE|all",
+              help="Every commune, ward and special zone of this province from the official list "
+                   "(name with or without 'Tỉnh'/'Thành phố', any case, diacritics optional, or its code). "
+                   "Repeat it for several provinces; 'all' for the whole country.")
+@click.option("--occasion", metavar="TEXT", help="The occasion's name as the memo writes it ([campaign] name).")
+@click.option("--date", "date_opt", metavar="YYYY-MM-DD", help="The occasion's date (DD/MM/YYYY also accepted).")
+@click.option("--lead-in", "lead_in", metavar="TEXT",
+              help="The words printed before the occasion: 'Hưởng ứng', 'Chào mừng', 'Kỷ niệm' (default: none).")
+@click.option("--issuer", metavar="TEXT", help="Who runs the campaign, e.g. 'UBND tỉnh Lạng Sơn'.")
+@click.option("--slogans-from", "slogans_from", metavar="FILE", type=click.Path(dir_okay=False),
+              help="A memo (.txt or .docx): its slogans in quotation marks “…”, verbatim, in order.")
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+def init_campaign(file, provinces, occasion, date_opt, lead_in, issuer, slogans_from, force):
+    """Write a complete, commented campaign file to edit: units from the official list,
+    slogans from the memo.
+
+    \b
+    Examples:
+      poster-gen init c.toml --province "Lạng Sơn" --occasion "Ngày Quốc khánh" --date 2026-09-02
+      poster-gen init c.toml --province 20 --slogans-from cong-van.docx --lead-in "Chào mừng"
+      poster-gen init ca-nuoc.toml --province all --force
+    """
+    from poster_gen.init import write_campaign
+
+    res = write_campaign(
+        file, force=force, provinces=provinces, occasion=occasion, date=date_opt, lead_in=lead_in, issuer=issuer,
+        slogans_file=slogans_from,
+    )
+    memo = res.memo
+    if memo is not None:
+        how = f", read as {memo.encoding}" if memo.encoding not in ("UTF-8", "Word (.docx)") else ""
+        click.echo(f"found {len(memo.slogans)} slogans in {memo.source}{how} (check them against the memo; "
+                   f"edit {file} to drop or correct any):", err=True)
+        for i, f in enumerate(memo.slogans, 1):
+            click.echo(f"  {i}  {f.where}: {f.text}", err=True)
+        for f in memo.others:
+            click.echo(f"  not taken, {f.where} ({f.reason}): {f.text[:120]} (written commented out)", err=True)
+        for note in memo.notes:
+            click.echo(f"  note: {note}", err=True)
+        stops = [str(i) for i, f in enumerate(memo.slogans, 1) if f.text.endswith(".") and not f.text.endswith("..")]
+        if stops:
+            click.echo(f"  note: slogan {', '.join(stops)} ends with a full stop inside the quotes; kept as written",
+                       err=True)
+    for p in res.placeholders:
+        click.echo(f"edit before printing: {p} is a placeholder marked SỬA", err=True)
+    click.echo(res.summary())
 
 
 def main(argv=None):

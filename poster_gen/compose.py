@@ -6,33 +6,89 @@ fitted by the layout engine. Nothing here draws.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import os
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
 from poster_gen.campaign import Campaign, Slogan, Unit
-from poster_gen.design import Box, Design, render_field
+from poster_gen.design import Box, Design, TextSpec, render_field
 from poster_gen.errors import LayoutError, PosterGenError
 from poster_gen.fonts import Font, load_font
 from poster_gen.layout import FitOptions, Region, TextBlock, fit
 from poster_gen.scene import Glyph, GlyphRun, Rect, Scene
-from poster_gen.sizes import PT_PER_MM, Size
+from poster_gen.sizes import CAP_MM_PER_M, PT_PER_MM, Size
 from poster_gen.text import clean, upper
 from poster_gen.words import Word, phrase_keys, proper_names, split_words
 
 MIN_READABLE_FRACTION = 0.5  # below half the recommended capital height the job fails
+# Kinds whose slogan is set in short stacked lines (the narrow pole banner): see _stacked.
+STACKED_KINDS = frozenset({"phuon"})
+# The block that names the occasion, for the manifest's occasion_cap_mm: the
+# occasion line, or the title design's title (the campaign's name, set large).
+OCCASION_FIELDS = ("occasion", "title")
+
+
+def whole_mm(mm: float) -> int:
+    """Millimetres as every message and the manifest show them: whole, halves up.
+
+    Legibility is judged on these figures, never on the unrounded ones, so a
+    message cannot read "24 mm, below the 24 mm needed"."""
+    return int(math.floor(mm + 0.5))
+
+
+@dataclass(frozen=True)
+class BlockLegibility:
+    """One text block's capitals, as set. ``required_mm`` is None for a block
+    that is not held to the viewing distance (heading, occasion, date)."""
+
+    field: str
+    cap_height_mm: int
+    lines: tuple[str, ...]
+    required_mm: int | None = None
+    viewing_m: float | None = None
+
+    @property
+    def measured(self) -> bool:
+        return self.required_mm is not None
+
+    @property
+    def ok(self) -> bool | None:
+        return None if self.required_mm is None else self.cap_height_mm >= self.required_mm
+
+    @property
+    def readable_m(self) -> float:
+        """How far away these capitals can be read by the same rule of thumb, rounded down to 0.1 m."""
+        return math.floor(self.cap_height_mm / CAP_MM_PER_M * 10 + 1e-9) / 10
+
+    def describe(self) -> str:
+        if self.required_mm is None:
+            return f"{self.field} capitals {self.cap_height_mm} mm, legible from up to {self.readable_m:g} m away"
+        mark = "meet" if self.ok else "BELOW"
+        return (
+            f"{self.field} capitals {self.cap_height_mm} mm, {mark} the {self.required_mm} mm needed at "
+            f"{self.viewing_m:g} m"
+        )
 
 
 @dataclass(frozen=True)
 class Legibility:
-    cap_height_mm: float
-    required_mm: float
+    """The capital height of every text block; the top-level figures are those
+    of the slogan (the block measured against the viewing distance)."""
+
+    cap_height_mm: int
+    required_mm: int
     viewing_m: float
     lines: tuple[str, ...]
+    blocks: tuple[BlockLegibility, ...] = ()
 
     @property
     def ok(self) -> bool:
-        return self.cap_height_mm + 1e-6 >= self.required_mm
+        measured = [b for b in self.blocks if b.measured]
+        if measured:
+            return all(b.ok for b in measured)
+        return self.cap_height_mm >= self.required_mm
 
     @property
     def verdict(self) -> str:
@@ -40,12 +96,27 @@ class Legibility:
             return "ok"
         return "small"
 
+    def block(self, field: str) -> BlockLegibility | None:
+        return next((b for b in self.blocks if b.field == field), None)
+
+    def cap_of(self, fields: tuple[str, ...]) -> int | None:
+        """The capital height of the first of ``fields`` that the artwork sets."""
+        for f in fields:
+            b = self.block(f)
+            if b is not None:
+                return b.cap_height_mm
+        return None
+
     def describe(self) -> str:
-        mark = "meets" if self.ok else "BELOW"
+        mark = "meets" if self.cap_height_mm >= self.required_mm else "BELOW"
         return (
-            f"capital height {self.cap_height_mm:.0f} mm, {mark} the {self.required_mm:.0f} mm needed at "
+            f"capital height {self.cap_height_mm} mm, {mark} the {self.required_mm} mm needed at "
             f"{self.viewing_m:g} m"
         )
+
+    def messages(self) -> list[str]:
+        """One line per text block, the measured ones first; a shortfall is said once, here."""
+        return [b.describe() for b in sorted(self.blocks, key=lambda b: not b.measured)]
 
 
 @dataclass(frozen=True)
@@ -53,6 +124,8 @@ class Artwork:
     scene: Scene
     legibility: Legibility
     warnings: tuple[str, ...] = ()
+    # field -> the region its text was fitted in (after reflow), in points on the canvas
+    regions: dict = field(default_factory=dict, compare=False)
 
 
 @lru_cache(maxsize=8)
@@ -63,12 +136,18 @@ def campaign_names(campaign: Campaign) -> frozenset:
     return phrase_keys([*proper_names(texts), "Việt Nam"])
 
 
-def template_context(campaign: Campaign, unit: Unit, slogan: Slogan) -> dict:
+def template_context(campaign: Campaign, unit: Unit, slogan: Slogan, kind: str = "") -> dict:
     d = campaign.event_date
     return {
         "campaign": campaign,
         "unit": unit,
         "slogan": slogan,
+        # lead-in and name, one space between, none when there is no lead-in
+        "occasion": campaign.occasion,
+        # the lead-in as printed before the name: empty when there is none or the name begins with it
+        "lead_in": "" if campaign.occasion == campaign.name.strip() else campaign.lead_in,
+        "occasion_short": campaign.occasion_short,  # with the short name, when the campaign gives one
+        "kind": kind,  # pano, ap-phich, bieu-ngu or phuon
         "date": d,
         "date_vn": f"{d.day}/{d.month}/{d.year}",
         "date_long": f"ngày {d.day} tháng {d.month} năm {d.year}",
@@ -97,12 +176,14 @@ def compose(
     lay = design.layout_for(size.kind, size.width_mm, size.height_mm)
     bleed = size.bleed_mm * PT_PER_MM
     cw, ch = size.width_pt + 2 * bleed, size.height_pt + 2 * bleed
-    safe = size.safe_mm * PT_PER_MM
+    left, top, right, bottom = (m * PT_PER_MM for m in size.margins_mm)
     trim_area = (bleed, bleed, size.width_pt, size.height_pt)
-    safe_area = (bleed + safe, bleed + safe, size.width_pt - 2 * safe, size.height_pt - 2 * safe)
+    # text (and frames) stay inside the safe area: off the hems, grommets and pole pockets
+    safe_area = (bleed + left, bleed + top, size.width_pt - left - right, size.height_pt - top - bottom)
     areas = {"canvas": (0.0, 0.0, cw, ch), "trim": trim_area, "safe": safe_area}
 
     items: list = [Rect(0.0, 0.0, cw, ch, design.color(lay.background))]
+    decorations: list[Rect] = []
     short = min(safe_area[2], safe_area[3])
     for f in lay.frames:
         inset = f.inset * short
@@ -110,7 +191,7 @@ def compose(
         x0, y0 = safe_area[0] + inset, safe_area[1] + inset
         x1, y1 = safe_area[0] + safe_area[2] - inset, safe_area[1] + safe_area[3] - inset
         col = design.color(f.color)
-        items += [
+        decorations += [
             Rect(x0, y0, x1 - x0, w, col),
             Rect(x0, y1 - w, x1 - x0, w, col),
             Rect(x0, y0, w, y1 - y0, col),
@@ -121,18 +202,29 @@ def compose(
         x0, y0, x1, y1 = reg.x_pt, reg.y_pt, reg.x_pt + reg.w_pt, reg.y_pt + reg.h_pt
         x0, y0 = (0.0 if "left" in r.to_edge else x0), (0.0 if "top" in r.to_edge else y0)
         x1, y1 = (cw if "right" in r.to_edge else x1), (ch if "bottom" in r.to_edge else y1)
-        items.append(Rect(x0, y0, x1 - x0, y1 - y0, design.color(r.color)))
+        decorations.append(Rect(x0, y0, x1 - x0, y1 - y0, design.color(r.color)))
+    items += decorations
 
-    ctx = template_context(campaign, unit, slogan)
-    legibility: Legibility | None = None
-    warnings: list[str] = []
-    search = (*design_dirs, str(Path(design.path).parent))
+    # the text of every block first: a block that renders empty leaves its room to its neighbours
+    ctx = template_context(campaign, unit, slogan, size.kind)
+    sources: list[tuple[TextSpec, str]] = []
     for t in lay.texts:
         if t.field == "slogan" and "slogan" not in design.fields:
             source = slogan.text
         else:
             source = render_field(design, t.field, ctx)
-        source = clean(source)
+        sources.append((t, clean(source)))
+    planned = {t.field: _region(t.box, safe_area) for t, _ in sources}
+    vacated = [planned[t.field] for t, src in sources if not src]
+    vacated += [_region(b, safe_area) for b in removed_blocks(design, size, design_dirs)]
+    growers = {t.field for t, src in sources if src and (t.legibility or t.field == "slogan")}
+    regions = reflow({t.field: planned[t.field] for t, src in sources if src}, vacated, decorations, growers)
+
+    blocks: list[BlockLegibility] = []
+    primary: BlockLegibility | None = None
+    warnings: list[str] = []
+    search = (*design_dirs, str(Path(design.path).parent))
+    for t, source in sources:
         if not source:
             continue
         font = load_font(design.fonts[t.font], search)
@@ -144,37 +236,42 @@ def compose(
             words = [Word(upper(w.text), w.syllables, w.break_cost, w.pinned) for w in words]
         display = " ".join(w.text for w in words)
         font.require(display, where=f"{t.field} text")
-        region = _region(t.box, safe_area)
-        max_size = (t.max_cap_frac * region.h_pt / font.cap_height_em) if t.max_cap_frac else None
-        block = fit(
-            words,
-            region,
-            font,
-            FitOptions(max_lines=t.max_lines, max_size_pt=max_size, align=t.align, valign=t.valign),
-        )
+        region = regions[t.field]
+        # the cap on capital height keeps to the region the design drew: reflow gives a block
+        # room (more or longer lines), never a larger place in the hierarchy
+        max_size = (t.max_cap_frac * planned[t.field].h_pt / font.cap_height_em) if t.max_cap_frac else None
+        opts = FitOptions(max_lines=t.max_lines, max_size_pt=max_size, align=t.align, valign=t.valign)
+        block = fit(words, region, font, opts)
+        if t.legibility and size.kind in STACKED_KINDS:
+            block = _stacked(block, words, region, font, opts, whole_mm(size.min_cap_mm))
         items.append(_run_items(block, font, design.color(t.color)))
+        cap = whole_mm(block.cap_height_pt / PT_PER_MM)
+        lines = tuple(line.text for line in block.lines)
         if t.legibility:
-            cap_mm = block.cap_height_pt / PT_PER_MM
-            legibility = Legibility(
-                cap_height_mm=round(cap_mm, 1),
-                required_mm=size.min_cap_mm,
-                viewing_m=size.viewing_m,
-                lines=tuple(line.text for line in block.lines),
-            )
+            info = BlockLegibility(t.field, cap, lines, whole_mm(size.min_cap_mm), size.viewing_m)
+            if primary is None or t.field == "slogan":
+                primary = info
+        else:
+            info = BlockLegibility(t.field, cap, lines)
+        blocks.append(info)
     items = _flatten(items)
-    if legibility is None:
+    if primary is None:
         raise PosterGenError(f"design '{design.id}' has no slogan block for kind '{size.kind}'")
-    if legibility.cap_height_mm < MIN_READABLE_FRACTION * legibility.required_mm:
-        raise LayoutError(
-            f"slogan too long for size {size.id}: capitals reach only {legibility.cap_height_mm:.0f} mm, "
-            f"under half the {legibility.required_mm:.0f} mm needed at {legibility.viewing_m:g} m; "
-            "choose a larger size or a shorter slogan"
-        )
-    if not legibility.ok:
-        warnings.append(
-            f"size {size.id}: slogan capitals {legibility.cap_height_mm:.0f} mm, below the "
-            f"{legibility.required_mm:.0f} mm recommended at {legibility.viewing_m:g} m"
-        )
+    for b in blocks:
+        if b.measured and b.cap_height_mm < MIN_READABLE_FRACTION * b.required_mm:
+            what = "slogan" if b.field == "slogan" else f"{b.field} text"
+            raise LayoutError(
+                f"{what} too long for size {size.id}: capitals reach only {b.cap_height_mm} mm, "
+                f"under half the {b.required_mm} mm needed at {b.viewing_m:g} m; "
+                f"choose a larger size or a shorter {'slogan' if b.field == 'slogan' else 'text'}"
+            )
+    legibility = Legibility(
+        cap_height_mm=primary.cap_height_mm,
+        required_mm=primary.required_mm or 0,
+        viewing_m=size.viewing_m,
+        lines=primary.lines,
+        blocks=tuple(blocks),
+    )
     scene = Scene(
         width_pt=cw,
         height_pt=ch,
@@ -184,7 +281,163 @@ def compose(
         subject=slogan.text,
         keywords=(f"unit={unit.id}", f"slogan={slogan.id}", f"size={size.id}", f"design={design.id}"),
     )
-    return Artwork(scene=scene, legibility=legibility, warnings=tuple(warnings))
+    return Artwork(scene=scene, legibility=legibility, warnings=tuple(warnings), regions=regions)
+
+
+# ---- reflow: blocks share the room of a block that is gone ---------------------------
+#
+# Text blocks that overlap horizontally form a column, read top to bottom. When
+# a block is removed (``remove = true`` in a design that extends another) or its
+# text renders empty, its vertical span is given to its neighbours in the column:
+#
+# 1. a neighbour that is measured against the viewing distance (the slogan)
+#    takes it all: it grows to the far edge of the vacated region, so the
+#    spacing the design drew on the far side stays as it was (when a
+#    decoration keeps it from growing at all, the other neighbour takes it);
+# 2. otherwise the neighbour above and the neighbour below share it, in
+#    proportion to their heights, keeping the larger of the two gaps the
+#    design drew between them and the vacated block; a lone neighbour takes it all;
+# 3. no block grows across a fixed decoration (a rule, a band's edge, a frame)
+#    or another text block: it stops short of it by the gap it kept before.
+#
+# Blocks only grow, and only vertically; a design with every block present
+# and set is laid out exactly as drawn.
+
+_EPS = 1e-6
+
+
+def _bottom(r: Region) -> float:
+    return r.y_pt + r.h_pt
+
+
+def _x_overlap(a, b) -> bool:
+    return a.x_pt < b.x_pt + b.w_pt - _EPS and b.x_pt < a.x_pt + a.w_pt - _EPS
+
+
+def _grow(f: str, regions: dict, to_y: float, gap: float, obstacles: list) -> None:
+    """Move one edge of block ``f`` towards ``to_y`` (down when below it, up when above),
+    stopping ``gap`` short of any obstacle edge on the way."""
+    r = regions[f]
+    others = [o for name, o in regions.items() if name != f]
+    edges = [y for o in (*obstacles, *others) if _x_overlap(r, o) for y in (o.y_pt, _bottom(o))]
+    if to_y > _bottom(r):
+        for y in edges:
+            if _bottom(r) + _EPS < y <= to_y:
+                to_y = min(to_y, y - gap)
+        if to_y > _bottom(r) + _EPS:
+            regions[f] = Region(r.x_pt, r.y_pt, r.w_pt, to_y - r.y_pt)
+    elif to_y < r.y_pt:
+        for y in edges:
+            if to_y <= y < r.y_pt - _EPS:
+                to_y = max(to_y, y + gap)
+        if to_y < r.y_pt - _EPS:
+            regions[f] = Region(r.x_pt, to_y, r.w_pt, _bottom(r) - to_y)
+
+
+def reflow(regions: dict, vacated: list, obstacles: list, growers: set) -> dict:
+    """The regions (field -> Region) after handing out the ``vacated`` regions (see above)."""
+    regions = dict(regions)
+    for e in sorted(vacated, key=lambda r: (r.y_pt, r.x_pt)):
+        e0, e1 = e.y_pt, _bottom(e)
+        column = [f for f, r in regions.items() if _x_overlap(r, e)]
+        above = [f for f in column if _bottom(regions[f]) <= e0 + _EPS]
+        below = [f for f in column if regions[f].y_pt >= e1 - _EPS]
+        a = max(above, key=lambda f: _bottom(regions[f]), default=None)
+        b = min(below, key=lambda f: regions[f].y_pt, default=None)
+        gap_a = e0 - _bottom(regions[a]) if a else 0.0
+        gap_b = regions[b].y_pt - e1 if b else 0.0
+        if a and (a in growers or not b):
+            before = regions[a]
+            _grow(a, regions, e1, gap_a, obstacles)
+            if b and regions[a] == before:  # kept off by a decoration: the other neighbour takes it
+                _grow(b, regions, e0, gap_b, obstacles)
+        elif b and (b in growers or not a):
+            before = regions[b]
+            _grow(b, regions, e0, gap_b, obstacles)
+            if a and regions[b] == before:
+                _grow(a, regions, e1, gap_a, obstacles)
+        elif a and b:
+            ra, rb = regions[a], regions[b]
+            gap = max(gap_a, gap_b)
+            free = (rb.y_pt - _bottom(ra)) - gap
+            share_a = free * ra.h_pt / (ra.h_pt + rb.h_pt)
+            _grow(a, regions, _bottom(ra) + share_a, gap, obstacles)
+            _grow(b, regions, rb.y_pt - (free - share_a), gap, obstacles)
+    return regions
+
+
+def removed_blocks(design: Design, size: Size, design_dirs: tuple[str, ...] = ()) -> tuple[Box, ...]:
+    """The regions of the text blocks this design removed (``remove = true``) from
+    the designs it extends, for this kind and orientation: the nearest parent that
+    has the block gives its region."""
+    if not design.extends:
+        return ()
+    paths = (design.path, *design.extends)
+    try:
+        stamp = tuple(os.stat(p).st_mtime_ns for p in paths)
+    except OSError:
+        return ()
+    orientation = "portrait" if size.height_mm > size.width_mm else "landscape"
+    return _removed_blocks(paths, stamp, tuple(design_dirs), size.kind, orientation,
+                           frozenset(t.field for t in design.layout_for(size.kind, size.width_mm, size.height_mm).texts))
+
+
+@lru_cache(maxsize=64)
+def _removed_blocks(paths, stamp, design_dirs, kind, orientation, have) -> tuple[Box, ...]:
+    from poster_gen.design import load_design_file
+
+    w, h = (1.0, 2.0) if orientation == "portrait" else (2.0, 1.0)
+    found: dict[str, Box] = {}
+    extra = [Path(paths[0]).parent, *(Path(d) for d in design_dirs)]
+    for parent in paths[1:]:
+        try:
+            d = load_design_file(Path(parent), extra)
+        except PosterGenError:  # the parent cannot be read now: nothing to reflow
+            continue
+        if kind not in d.kinds:
+            continue
+        for t in d.layout_for(kind, w, h).texts:
+            if t.field not in have and t.field not in found:
+                found[t.field] = t.box
+    return tuple(found.values())
+
+
+STACK_GAIN = 1.2  # more lines on a strip: for capitals at least this much larger
+
+
+def _stacked(block: TextBlock, words: list, region: Region, font: Font, opts: FitOptions, need_mm: int) -> TextBlock:
+    """On a narrow strip the slogan reads in short stacked lines, and a name may be
+    broken across them as pole banners do ("ĐẢNG CỘNG SẢN / VIỆT NAM / QUANG VINH /
+    MUÔN NĂM!"). The engine's choice keeps phrases whole; a setting with more lines
+    replaces it when it changes the verdict (reaches the capital height needed, or
+    lifts the capitals from under half of it, refused, to a warning) or makes the
+    capitals at least STACK_GAIN times larger. A setting that leaves a single
+    syllable alone on a line ("CỦA", "TRONG") is taken only to avoid a refusal.
+    Among those, the fewest lines."""
+
+    def cap_mm(b: TextBlock) -> int:
+        return whole_mm(b.cap_height_pt / PT_PER_MM)
+
+    def level(b: TextBlock) -> int:
+        return 2 if cap_mm(b) >= need_mm else (1 if cap_mm(b) >= MIN_READABLE_FRACTION * need_mm else 0)
+
+    def lone(b: TextBlock) -> bool:
+        return any(" " not in line.text.strip() for line in b.lines)
+
+    best = block
+    for n in range(len(block.lines) + 1, opts.max_lines + 1):
+        if level(best) == 2:
+            break
+        cand = fit(words, region, font, replace(opts, min_lines=n, max_lines=n))  # the best n-line setting
+        if len(cand.lines) < n:  # no more places to break
+            break
+        if lone(cand) and not lone(block):
+            if level(best) == 0 and level(cand) > 0:
+                best = cand
+            continue
+        if level(cand) > level(best) or cand.cap_height_pt >= STACK_GAIN * best.cap_height_pt:
+            best = cand
+    return best
 
 
 def _run_items(block: TextBlock, font: Font, color) -> list[GlyphRun]:

@@ -241,7 +241,9 @@ def _cascade_removals(merged: dict, own: dict) -> None:
         for orient in ORIENTATIONS:
             var = target.get(orient)
             if isinstance(var, dict) and isinstance(var.get("text"), list):
-                var["text"] = [b for b in var["text"] if not (isinstance(b, dict) and b.get("field") in removed)]
+                # a new table: ``var`` may be shared with a parent's cached file, which must not change
+                target[orient] = {**var, "text": [b for b in var["text"]
+                                                  if not (isinstance(b, dict) and b.get("field") in removed)]}
 
 
 def _check_block_fields(src: _Source) -> None:
@@ -558,7 +560,7 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
     kinds, variants = {}, {}
     raw_kinds = data.get("kinds") if isinstance(data.get("kinds"), dict) else {}
     if not raw_kinds:
-        problems.append("no layouts: add at least one [kinds.pano], [kinds.ap-phich] or [kinds.bieu-ngu] table")
+        problems.append("no layouts: add at least one [kinds.pano], [kinds.ap-phich], [kinds.bieu-ngu] or [kinds.phuon] table")
     for kind, raw in raw_kinds.items():
         if kind not in KINDS:
             problems.append(unknown_choice("kind", kind, list(KINDS), extra="in [kinds.KIND]"))

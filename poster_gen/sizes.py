@@ -14,7 +14,11 @@ KINDS = {
     "pano": "Pano (panel, hiflex on a frame)",
     "ap-phich": "Áp phích (poster, paper)",
     "bieu-ngu": "Biểu ngữ / băng rôn (banner)",
+    "phuon": "Cờ phướn (vertical pole banner)",
 }
+# What a batch makes when no sizes are given: the kinds a campaign memo asks for by name
+# (pano, áp phích, băng rôn). Cờ phướn are ordered separately (--sizes phuon-80x240).
+DEFAULT_BATCH_KINDS = ("pano", "ap-phich", "bieu-ngu")
 
 MAX_SIDE_MM = 50_000.0
 MAX_PIXELS = 1_500_000_000  # 1.5 gigapixels: beyond any sign printer's need
@@ -37,6 +41,12 @@ class Size:
     viewing_m: float
     label: str = ""
     default: bool = False
+    # Pole pockets (phướn): this much of the sheet at the top / bottom edge is
+    # folded back and sewn into a sleeve for the bracket's rod. It is part of
+    # the printed sheet but never seen: ground colour may run into it, text and
+    # frames never do (they keep safe_mm clear of the seam as well).
+    pocket_top_mm: float = 0.0
+    pocket_bottom_mm: float = 0.0
 
     @property
     def width_pt(self) -> float:
@@ -54,12 +64,17 @@ class Size:
     def min_cap_mm(self) -> float:
         return CAP_MM_PER_M * self.viewing_m
 
+    @property
+    def margins_mm(self) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom): from the trim edge to the safe area, where text may go."""
+        return (self.safe_mm, self.safe_mm + self.pocket_top_mm, self.safe_mm, self.safe_mm + self.pocket_bottom_mm)
+
 
 def px(mm: float, dpi: int) -> int:
     return max(1, round(mm / MM_PER_INCH * dpi))
 
 
-# (id, kind, w, h, dpi, bleed, safe, viewing distance m, label, default)
+# (id, kind, w, h, dpi, bleed, safe, viewing distance m, label, default[, pocket top/bottom mm])
 _PRESETS = [
     ("pano-300x200", "pano", 3000, 2000, 72, 0, 50, 15, "Pano 3 x 2 m (Ministry frame)", True),
     ("pano-240x120", "pano", 2400, 1200, 72, 0, 40, 10, "Pano 2.4 x 1.2 m", False),
@@ -76,12 +91,23 @@ _PRESETS = [
     ("bieu-ngu-600x100", "bieu-ngu", 6000, 1000, 100, 0, 40, 12, "Băng rôn 6 x 1 m", False),
     ("bieu-ngu-700x100", "bieu-ngu", 7000, 1000, 100, 0, 40, 15, "Băng rôn 7 x 1 m", False),
     ("bieu-ngu-300x100", "bieu-ngu", 3000, 1000, 100, 0, 30, 6, "Băng rôn 3 x 1 m", False),
+    # Cờ phướn on street-light poles: a rod through a sewn pocket at each end
+    # (the bracket holds the top and the bottom, so the strip stays flat in the
+    # wind). The sheet includes the pockets; text keeps clear of them and of the
+    # side hems. Read from the pavement and across the road: the strip's width,
+    # not its length, bounds the letters, so the distance goes with the width.
+    ("phuon-80x240", "phuon", 800, 2400, 100, 0, 30, 8, "Cờ phướn 0.8 x 2.4 m (10 cm pole pockets)", True, (100, 100)),
+    ("phuon-60x180", "phuon", 600, 1800, 100, 0, 30, 6, "Cờ phướn 0.6 x 1.8 m (8 cm pole pockets)", False, (80, 80)),
+    ("phuon-80x300", "phuon", 800, 3000, 100, 0, 30, 8, "Cờ phướn 0.8 x 3 m (10 cm pole pockets)", False, (100, 100)),
+    ("phuon-100x300", "phuon", 1000, 3000, 100, 0, 40, 10, "Cờ phướn 1 x 3 m (10 cm pole pockets)", False, (100, 100)),
 ]
 
 PRESETS: dict[str, Size] = {
     p[0]: Size(
         id=p[0], kind=p[1], width_mm=float(p[2]), height_mm=float(p[3]), dpi=p[4],
         bleed_mm=float(p[5]), safe_mm=float(p[6]), viewing_m=float(p[7]), label=p[8], default=p[9],
+        pocket_top_mm=float(p[10][0]) if len(p) > 10 else 0.0,
+        pocket_bottom_mm=float(p[10][1]) if len(p) > 10 else 0.0,
     )
     for p in _PRESETS
 }
@@ -99,6 +125,8 @@ def default_size(kind: str) -> Size:
 def infer_kind(width_mm: float, height_mm: float) -> str:
     if width_mm >= 2.5 * height_mm:
         return "bieu-ngu"
+    if height_mm >= 2.5 * width_mm:  # a tall strip: a pole banner
+        return "phuon"
     if max(width_mm, height_mm) <= 1200:
         return "ap-phich"
     return "pano"
@@ -129,10 +157,16 @@ def resolve_size(spec: str, dpi: int | None = None, kind: str | None = None) -> 
         k = kind or infer_kind(w, h)
         base = default_size(k)
         scale = max(w, h) / max(base.width_mm, base.height_mm)
+        if k == "phuon":  # a longer strip is not read from further away; a wider one has larger letters
+            scale = w / base.width_mm
+        # pole pockets hold a rod across the width: as deep as the kind's default, less on a narrower strip
+        across = min(1.0, w / base.width_mm)
         size = Size(
             id=f"{w:g}x{h:g}", kind=k, width_mm=w, height_mm=h, dpi=base.dpi, bleed_mm=base.bleed_mm,
             safe_mm=min(base.safe_mm, max(5.0, min(w, h) * 0.05)),
             viewing_m=round(max(1.0, base.viewing_m * scale), 1), label=f"{w:g} x {h:g} mm",
+            pocket_top_mm=float(round(base.pocket_top_mm * across)),
+            pocket_bottom_mm=float(round(base.pocket_bottom_mm * across)),
         )
     if dpi is not None:
         if not (MIN_DPI <= dpi <= MAX_DPI):

@@ -7,10 +7,10 @@ import pytest
 from poster_gen.errors import PosterGenError
 from poster_gen.sizes import KINDS, MAX_PIXELS, PRESETS, default_size, infer_kind, resolve_size
 
-ALL_KINDS = ("pano", "ap-phich", "bieu-ngu")
+ALL_KINDS = ("pano", "ap-phich", "bieu-ngu", "phuon")
 
 
-def test_the_three_kinds_of_the_memo():
+def test_the_three_kinds_of_the_memo_and_the_pole_banner():
     assert set(KINDS) == set(ALL_KINDS)
 
 
@@ -26,7 +26,8 @@ def test_each_kind_has_several_sizes_and_one_default(kind):
 
 @pytest.mark.parametrize(
     "size_id, w_mm, h_mm",
-    [("pano-300x200", 3000, 2000), ("ap-phich-54x79", 540, 790), ("bieu-ngu-500x80", 5000, 800)],
+    [("pano-300x200", 3000, 2000), ("ap-phich-54x79", 540, 790), ("bieu-ngu-500x80", 5000, 800),
+     ("phuon-80x240", 800, 2400)],
 )
 def test_memo_defaults(size_id, w_mm, h_mm):
     s = PRESETS[size_id]
@@ -44,6 +45,13 @@ def test_preset_values_are_sane():
             assert s.bleed_mm >= 3, f"{s.id}: paper posters need bleed"
         if s.kind == "bieu-ngu":
             assert s.width_mm >= 2.5 * s.height_mm, s.id
+        if s.kind == "phuon":
+            assert s.height_mm >= 2.5 * s.width_mm, s.id
+            assert s.pocket_top_mm >= 50, f"{s.id}: a pole pocket takes a rod"
+        else:
+            assert s.pocket_top_mm == s.pocket_bottom_mm == 0, s.id
+        left, top, right, bottom = s.margins_mm
+        assert top + bottom < s.height_mm and left + right < s.width_mm, s.id
         assert s.pixel_size == (round(s.width_mm / 25.4 * s.dpi), round(s.height_mm / 25.4 * s.dpi))
 
 
@@ -66,6 +74,8 @@ def test_preset_by_id():
         ("3000x2000", 3000, 2000, "pano"),
         ("2000x3000", 2000, 3000, "pano"),
         ("2400,5x1200", 2400.5, 1200, "pano"),
+        ("800x3000", 800, 3000, "phuon"),
+        ("600x1800", 600, 1800, "phuon"),
     ],
 )
 def test_wxh_parsing_and_kind_inference(spec, w, h, kind):
