@@ -110,6 +110,8 @@ class ProofItem:
     preview: str | None  # href of the preview image
     preview_w: int = 0
     preview_h: int = 0
+    heading_cap_mm: float | None = None
+    occasion_cap_mm: float | None = None
     preview_error: str = ""
     check_status: str = ""  # pass | fail | draft | "" (not checked)
     check_errors: tuple[str, ...] = ()
@@ -350,7 +352,8 @@ def _fresh(preview: Path, sources: list[Path]) -> tuple[int, int] | None:
 # ids name folders and files: the manifest's must look like the ones batch writes
 _ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
 _ID_KEYS = ("unit", "size", "slogan", "design", "kind")
-_NUMBER_KEYS = ("width_mm", "height_mm", "dpi", "cap_height_mm", "required_cap_mm", "viewing_m", "copies")
+_NUMBER_KEYS = ("width_mm", "height_mm", "dpi", "cap_height_mm", "required_cap_mm", "heading_cap_mm", "occasion_cap_mm",
+                "viewing_m", "copies")
 _TEXT_LIST_KEYS = ("lines", "warnings")
 _MAX_SHOWN = 5
 
@@ -543,6 +546,8 @@ def write_proof(
             design=str(e.get("design", "")),
             cap_height_mm=e.get("cap_height_mm"),
             required_cap_mm=e.get("required_cap_mm"),
+            heading_cap_mm=e.get("heading_cap_mm"),
+            occasion_cap_mm=e.get("occasion_cap_mm"),
             viewing_m=e.get("viewing_m"),
             verdict="ok" if legible is True else ("small" if legible is False else "unknown"),
             warnings=tuple(str(w) for w in e.get("warnings") or ()),
