@@ -152,8 +152,43 @@ def load_campaign(path: str | Path) -> Campaign:
     except limits.InputLimitError as exc:
         raise CampaignError(source, [str(exc).removeprefix(f"{source}: ")]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise CampaignError(source, [f"TOML syntax error: {one_line(str(exc))}; fix the file at that line"]) from None
+        raise CampaignError(source, [toml_error(text, exc)]) from None
     return parse_campaign(data, str(path))
+
+
+_QUOTED_VALUE = re.compile(r'^\s*[A-Za-z0-9_.-]+\s*=\s*"')
+_DATE_IN_QUOTES = re.compile(r'^\s*[A-Za-z_]*date\s*=\s*["\']\d{4}-\d{1,2}-\d{1,2}["\']')
+
+
+def toml_error(text: str, exc: Exception) -> str:
+    """The TOML parser's complaint, with the likely cause in words a person can act on.
+
+    The usual causes in a hand-edited campaign: straight quotes inside a
+    quoted slogan ("Không có gì quý hơn "độc lập""), a missing closing quote.
+    """
+    raw = one_line(str(exc))
+    lineno = getattr(exc, "lineno", None)
+    if lineno is None:  # Python before 3.14 says it only in the message
+        m = re.search(r"\(at line (\d+), column \d+\)", raw)
+        lineno = int(m.group(1)) if m else None
+    where = f"line {lineno}" if lineno else "the file"
+    line = text.splitlines()[lineno - 1] if lineno and 0 < lineno <= len(text.splitlines()) else ""
+    cause = ""
+    if _QUOTED_VALUE.match(line):
+        value = line.split("=", 1)[1].strip()
+        quotes = value.count('"') - value.count('\\"')
+        if value.startswith('"""'):
+            cause = ""
+        elif quotes > 2:
+            cause = ('straight quotes (") inside a text in quotes end the text early: write the inner quotes as '
+                     "“ ” (curly quotes, as memos do) or as \\\", or put the whole text in single quotes '…'")
+        elif quotes == 1:
+            cause = 'the text has no closing quote ("): add it at the end of the text'
+    if not cause and _DATE_IN_QUOTES.match(line):
+        cause = "a date is written without quotes: event_date = 2025-09-02"
+    if cause:
+        return f"TOML syntax error at {where}: {cause} ({raw})"
+    return f"TOML syntax error: {raw}; fix the file at that line"
 
 
 def _too_large(size: int) -> str:
@@ -406,14 +441,9 @@ def _campaign_error(source: str, problems: list[str]) -> CampaignError:
     problems = [one_line(p) for p in problems]
     if len(problems) <= MAX_LISTED_PROBLEMS:
         return CampaignError(source, problems)
-    err = CampaignError(source, problems[:MAX_LISTED_PROBLEMS])
-    err.problems = list(problems)
     more = len(problems) - MAX_LISTED_PROBLEMS
-    err.args = (
-        f"{source}: {len(problems):,} problems, the first {MAX_LISTED_PROBLEMS} listed: "
-        + "; ".join(problems[:MAX_LISTED_PROBLEMS])
-        + f"; and {more:,} more",
-    )
+    err = CampaignError(source, [*problems[:MAX_LISTED_PROBLEMS], f"and {more:,} more problems like these"])
+    err.problems = list(problems)
     return err
 
 

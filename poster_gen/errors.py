@@ -16,16 +16,16 @@ class PosterGenError(Exception):
 
 
 class CampaignError(PosterGenError):
-    """The campaign file is unreadable or invalid (all problems listed)."""
+    """The campaign file is unreadable or invalid (all problems listed).
+
+    One problem per line, each naming the file and where in it; the command
+    line prints each line as an error of its own.
+    """
 
     def __init__(self, path: str, problems: list[str]):
         self.path = path
         self.problems = list(problems)
-        if len(self.problems) == 1:
-            msg = f"{path}: {self.problems[0]}"
-        else:
-            msg = f"{path}: {len(self.problems)} problems: " + "; ".join(self.problems)
-        super().__init__(msg)
+        super().__init__("\n".join(f"{path}: {p}" for p in self.problems))
 
 
 class FontCoverageError(PosterGenError):

@@ -82,6 +82,14 @@ def _read_text(path: Path) -> str:
         ) from None
 
 
+def name_key(text: str) -> str:
+    """How a unit's name is matched: NFC, case and spacing ignored, "UBND" in front optional."""
+    import unicodedata
+
+    key = " ".join(unicodedata.normalize("NFC", text).casefold().split())
+    return key.removeprefix("ubnd ").removeprefix("ủy ban nhân dân ").removeprefix("uỷ ban nhân dân ")
+
+
 def read_plan(path: Path, campaign: Campaign, known_designs: set[str], default_design: str = DEFAULT_DESIGN):
     """Read an orders CSV. Returns (orders, problems).
 
@@ -138,6 +146,11 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
     slogans = Choices("slogan", sorted(s.id for s in campaign.slogans))
     designs = Choices("design", sorted(known_designs))
     unit_ids, slogan_ids = set(units.valid), set(slogans.valid)
+    # a unit may be written by its exact name or heading as well as its id ("UBND xã Na Sầm")
+    by_name: dict[str, str] = {}
+    for u in campaign.units:
+        for label in (u.name, u.display_heading):
+            by_name.setdefault(name_key(label), u.id)
     sizes: dict[str, str | PosterGenError] = {}  # size cell -> size id, or why not
 
     def size_id(spec: str) -> str:
@@ -185,6 +198,8 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
 
         unit, slogan, size = cell("unit"), cell("slogan"), cell("size")
         design, copies_s = cell("design"), cell("copies")
+        if unit and unit not in unit_ids:
+            unit = by_name.get(name_key(unit), unit)
         if unit is not None and unit not in unit_ids:
             row_problems.append("the 'unit' cell is empty" if not unit else units.message(unit))
         if slogan is not None and slogan not in slogan_ids:

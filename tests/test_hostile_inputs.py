@@ -63,9 +63,15 @@ def write(tmp_path: Path, text: str, name: str = "campaign.toml") -> Path:
 
 
 def one_line_message(exc: BaseException) -> str:
+    """The message: one line, or for a campaign one line per problem listed (each naming the file)."""
     msg = str(exc)
     assert msg, "an error must say something"
-    assert len(msg.splitlines()) == 1, msg  # \n, \r, \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029
+    lines = msg.splitlines()  # \n, \r, \x0b, \x0c, \x1c-\x1e, \x85, \u2028, \u2029
+    if isinstance(exc, CampaignError):
+        assert len(lines) == min(len(exc.problems), 21) and all(ln.startswith(f"{exc.path}: ") for ln in lines), msg
+        assert all("\n" not in p and "\r" not in p for p in exc.problems)
+    else:
+        assert len(lines) == 1, msg
     assert "Traceback" not in msg
     return msg
 
@@ -369,7 +375,8 @@ heading = {{ text = "UBND" }}
     for needle in expected:
         assert sum(needle in p for p in problems) == 1, (needle, problems)
     assert len(problems) == len(expected), problems
-    assert msg.startswith(f"{path_of(tmp_path)}: {len(expected)} problems: ")
+    lines = msg.splitlines()  # one problem per line, each naming the file
+    assert len(lines) == len(expected) and all(ln.startswith(f"{path_of(tmp_path)}: ") for ln in lines)
 
 
 def path_of(tmp_path: Path) -> str:
@@ -380,7 +387,7 @@ def test_thousands_of_problems_are_counted_not_all_listed(tmp_path):
     units = "".join(f'[[units]]\nid = "Unit {i}"\nname = "Xã {i}"\n' for i in range(5000))
     msg, problems = campaign_problems(write(tmp_path, GOOD + units))
     assert len(problems) == 5000
-    assert "5,000 problems, the first 20 listed" in msg and msg.endswith("; and 4,980 more")
+    assert len(msg.splitlines()) == 21 and msg.endswith("and 4,980 more problems like these")
     assert len(msg) < 20_000
 
 
