@@ -564,7 +564,7 @@ def _close_pool(pool: ProcessPoolExecutor, kill: bool) -> None:
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop) -> None:
+def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop, start_method: str | None = None) -> None:
     """Run the tasks in worker processes. A worker that dies (killed, out of
     memory) loses the artworks it held: those are tried again one at a time
     in a new pool, and fail only if they kill a worker again."""
@@ -572,7 +572,9 @@ def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop) -> 
     retry: deque = deque()
     restarts = 0
     while queue or retry:
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=args)
+        context = multiprocessing.get_context(start_method) if start_method else None
+        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=args,
+                                   mp_context=context)
         stop.pool = pool
         inflight: dict = {}
         lost: list[tuple[list, bool]] = []
@@ -653,6 +655,7 @@ def run_batch(
     force: bool = False,
     shard: tuple[int, int] | None = None,
     check: bool = False,
+    start_method: str | None = None,
 ) -> BatchReport:
     """Render the orders into ``out`` (and preflight each file as it is made
     when ``check``). Raises BatchInterrupted on Ctrl-C."""
@@ -729,7 +732,7 @@ def run_batch(
                 elif total:
                     # small jobs (PDF only) travel in chunks: less inter-process chatter
                     chunk = 1 if "png" in formats else max(1, min(16, total // (jobs * 8)))
-                    _run_pool(todo, jobs, args, chunk, record, stop)
+                    _run_pool(todo, jobs, args, chunk, record, stop, start_method)
                 if unchecked:
                     results = check_outputs(out, unchecked, campaign_path, pdf_opts.color, jobs)
                     report.checks.extend(results)
