@@ -12,10 +12,12 @@ letter followed by a mark byte.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from poster_gen.i18n import N_, _
 from poster_gen.resources import data_dir
 
 # bytes 0x80..0xFF
@@ -56,7 +58,7 @@ _VOWELS = set("aeiouyAEIOUYơưƠƯ")
 
 @dataclass(frozen=True)
 class LegacyMatch:
-    encoding: str  # human name
+    encoding: str  # human name, in the user's language
     converted: str
     score: float
 
@@ -101,9 +103,10 @@ def decode_viscii(text: str) -> str:
     return _decode_table(text, VISCII)
 
 
+# (human name, marked for translation: detect_legacy gives it in the user's language; decoder)
 DECODERS = (
-    ("TCVN3 (ABC, .VnTime fonts)", decode_tcvn3),
-    ("VNI (VNI-Times fonts)", decode_vni),
+    (N_("TCVN3 (ABC, .VnTime fonts)"), decode_tcvn3),
+    (N_("VNI (VNI-Times fonts)"), decode_vni),
     ("VISCII", decode_viscii),
 )
 
@@ -119,13 +122,37 @@ def syllables() -> frozenset[str]:
     return frozenset(out)
 
 
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+_ONSET = "(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+_NUCLEUS = (
+    "(?:iêu|yêu|oai|oay|oao|oeo|uôi|ươi|ươu|uya|uyê|uây|uyu|"
+    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|ươ|ưa|ưi|ưu|uy|yê|"
+    "[aăâeêioôơuưy])"
+)
+_SYLLABLE = re.compile(f"^{_ONSET}{_NUCLEUS}(?:ng|nh|ch|[cmnpt])?$")
+
+
+def well_formed_syllable(word: str) -> bool:
+    """A word shaped like a Vietnamese syllable: onset, vowel nucleus, coda, at most one tone mark.
+
+    Names of places and people use syllables no word list has ("Phìn", "Đéc",
+    "Sín"); they are still well-formed, which mojibake ("s¸ng", "Baèng",
+    "Maïc") is not.
+    """
+    nfd = unicodedata.normalize("NFD", word.lower())
+    if sum(1 for c in nfd if c in _TONES) > 1:
+        return False
+    bare = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
+    return bool(_SYLLABLE.match(bare))
+
+
 def _score(text: str) -> float:
     words = ["".join(c for c in w if c.isalpha()).lower() for w in text.split()]
     words = [w for w in words if w]
     if not words:
         return 1.0
     known = syllables()
-    return sum(1 for w in words if w in known) / len(words)
+    return sum(1 for w in words if w in known or well_formed_syllable(w)) / len(words)
 
 
 def _suspicious(text: str) -> bool:
@@ -146,4 +173,4 @@ def detect_legacy(text: str) -> LegacyMatch | None:
         score = _score(converted)
         if score >= 0.75 and score >= base + 0.25 and (best is None or score > best.score):
             best = LegacyMatch(name, converted, score)
-    return best
+    return best if best is None else LegacyMatch(_(best.encoding), best.converted, best.score)
