@@ -30,6 +30,7 @@ from poster_gen.api import DEFAULT_DESIGN, Job, Result, find_slogan, find_unit, 
 from poster_gen.campaign import Campaign, load_campaign
 from poster_gen.errors import OutputError, PosterGenError
 from poster_gen.fonts import load_font
+from poster_gen.i18n import N_, _, language, set_language
 from poster_gen.limits import read_json
 from poster_gen.output import atomic_write, claim_run, inside, made_by_us, remove_stale_temps
 from poster_gen.pdf import PdfOptions
@@ -70,8 +71,10 @@ class BatchInterrupted(PosterGenError):
     def __init__(self, report: BatchReport):
         self.report = report
         super().__init__(
-            f"interrupted: {len(report.made)} artworks finished and recorded in {report.manifest}, "
-            f"{len(report.skipped)} were already up to date; run the same command again to finish"
+            _("interrupted: {made} artworks finished and recorded in {manifest}, {skipped} were already up to date; "
+              "run the same command again to finish").format(
+                made=len(report.made), manifest=report.manifest, skipped=len(report.skipped)
+            )
         )
 
 
@@ -103,9 +106,9 @@ def parse_shard(spec: str) -> tuple[int, int]:
         k_s, n_s = spec.split("/")
         k, n = int(k_s), int(n_s)
     except ValueError:
-        raise PosterGenError(f"--shard '{spec}' must be K/N, e.g. 2/8 (shard 2 of 8)") from None
+        raise PosterGenError(_("--shard '{spec}' must be K/N, e.g. 2/8 (shard 2 of 8)").format(spec=spec)) from None
     if n < 1 or not 1 <= k <= n:
-        raise PosterGenError(f"--shard '{spec}': need 1 <= K <= N")
+        raise PosterGenError(_("--shard '{spec}': need 1 <= K <= N").format(spec=spec))
     return k, n
 
 
@@ -137,7 +140,10 @@ def design_digest(design, kind: str) -> str:
 
 
 def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts: PdfOptions, design: str) -> str:
-    """Hash of everything that shapes an artwork's files (``design``: its ``design_digest``)."""
+    """Hash of everything that shapes an artwork's files (``design``: its ``design_digest``).
+
+    With marks, the slug line is printed in the user's language: the language counts then.
+    """
     parts = {
         "tool": __version__,
         "campaign": [campaign.name, campaign.short_name, campaign.lead_in, campaign.event_date.isoformat(), campaign.issuer,
@@ -149,6 +155,8 @@ def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts
         "formats": sorted(formats),
         "pdf": repr(pdf_opts),
     }
+    if pdf_opts.marks and not pdf_opts.slug:
+        parts["slug_language"] = language()
     blob = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
     return hashlib.sha256(blob).hexdigest()
 
@@ -172,30 +180,30 @@ class ManifestError(PosterGenError):
     """A manifest that poster-gen will not replace: damaged, or another program's."""
 
 
-_AWAY = "move it aside (rename it) and run again; its artworks are then checked and made again"
+_AWAY = N_("move it aside (rename it) and run again; its artworks are then checked and made again")
 
 
 def _entry_problem(e) -> str:
-    """Why a manifest entry cannot be one of ours ('' when it can)."""
+    """Why a manifest entry cannot be one of ours ('' when it can), in the user's language."""
     if not isinstance(e, dict):
-        return "not a table"
+        return _("not a table")
     for key in ("unit", "slogan", "size"):
         if not isinstance(e.get(key), str):
-            return f"'{key}' is not text"
+            return _("'{key}' is not text").format(key=key)
     if not isinstance(e.get("design", DEFAULT_DESIGN), str):
-        return "'design' is not text"
+        return _("'{key}' is not text").format(key="design")
     files = e.get("files")
     if not isinstance(files, dict) or not files:
-        return "'files' is not a table of file names"
+        return _("'files' is not a table of file names")
     for fmt, rel in files.items():
         if not isinstance(rel, str) or not rel:
-            return f"files.{fmt} is not a file name"
+            return _("files.{format} is not a file name").format(format=fmt)
         pure = Path(rel)
         if pure.is_absolute() or rel.startswith(("/", "\\")) or ":" in rel or ".." in pure.parts or "\\" in rel:
-            return f"files.{fmt} '{rel[:80]}' is not a path inside the output folder"
+            return _("files.{format} '{path}' is not a path inside the output folder").format(format=fmt, path=rel[:80])
     copies = e.get("copies", 1)
     if not isinstance(copies, int) or isinstance(copies, bool) or copies < 1:
-        return "'copies' is not a whole number"
+        return _("'copies' is not a whole number")
     return ""
 
 
@@ -209,29 +217,74 @@ def load_manifest(path: Path) -> list[dict]:
     if not path.exists() and not path.is_symlink():
         return []
     if path.is_symlink() or not path.is_file():
-        raise ManifestError(f"{path} is not a plain file (a link or a folder); {_AWAY}")
+        raise ManifestError(
+            _("{path} is not a plain file (a link or a folder); {away}").format(path=path, away=_(_AWAY))
+        )
     try:
         data = read_json(path, "manifest")
     except ValueError as exc:
         why = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise ManifestError(f"{path} is damaged (not valid JSON: {why}); poster-gen will not replace it: {_AWAY}") from None
+        raise ManifestError(
+            _("{path} is damaged (not valid JSON: {reason}); poster-gen will not replace it: {away}").format(
+                path=path, reason=why, away=_(_AWAY)
+            )
+        ) from None
     if not isinstance(data, dict) or not str(data.get("tool", "")).startswith("poster-gen"):
         raise ManifestError(
-            f"{path} was not written by poster-gen; it is not overwritten: move it away or choose another --out"
+            _("{path} was not written by poster-gen; it is not overwritten: move it away or choose another --out")
+            .format(path=path)
         )
     entries = data.get("artworks")
     if not isinstance(entries, list):
-        raise ManifestError(f"{path} is damaged ('artworks' is not a list); poster-gen will not replace it: {_AWAY}")
+        raise ManifestError(
+            _("{path} is damaged ('artworks' is not a list); poster-gen will not replace it: {away}").format(
+                path=path, away=_(_AWAY)
+            )
+        )
     for i, e in enumerate(entries, start=1):
         why = _entry_problem(e)
         if why:
-            raise ManifestError(f"{path}: artwork {i} is damaged ({why}); poster-gen will not replace it: {_AWAY}")
+            raise ManifestError(
+                _("{path}: artwork {number} is damaged ({reason}); poster-gen will not replace it: {away}").format(
+                    path=path, number=i, reason=why, away=_(_AWAY)
+                )
+            )
     return entries
 
 
-def write_manifest(path: Path, entries: list[dict]) -> Path:
+def campaign_record(campaign_path: str | Path) -> dict:
+    """Which campaign made the files: its path, name and the SHA-256 of the file."""
+    p = Path(campaign_path)
+    try:
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+    except OSError:
+        digest = ""
+    return {"path": str(p.resolve()), "name": load_campaign(p).name, "sha256": digest}
+
+
+def manifest_campaign(out: str | Path) -> dict | None:
+    """The campaign record of OUT/manifest.json (see ``campaign_record``), if it has a sound one."""
+    return _campaign_of(Path(out) / MANIFEST)
+
+
+def _campaign_of(path: Path) -> dict | None:
+    try:
+        data = read_json(path, "manifest") if path.is_file() else None
+    except (PosterGenError, ValueError):
+        return None
+    rec = data.get("campaign") if isinstance(data, dict) else None
+    if isinstance(rec, dict) and all(isinstance(rec.get(k), str) for k in ("path", "name", "sha256")):
+        return {k: rec[k] for k in ("path", "name", "sha256")}
+    return None
+
+
+def write_manifest(path: Path, entries: list[dict], campaign: dict | None = None) -> Path:
+    """Write a manifest; ``campaign`` (a ``campaign_record``) is kept from the file on disk when not given."""
+    if campaign is None:
+        campaign = _campaign_of(Path(path))
     data = {
         "tool": f"poster-gen {__version__}",
+        **({"campaign": campaign} if campaign else {}),
         "artworks": sorted(entries, key=lambda e: (e["unit"], e["size"], e["slogan"], e.get("design", ""))),
     }
     with atomic_write(path) as fh:
@@ -254,7 +307,9 @@ def manifest_lock(path: Path, wait_s: float = LOCK_WAIT_S):
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
     except OSError as exc:
-        raise OutputError(f"cannot lock {path}: {exc.strerror}; check the --out folder") from None
+        raise OutputError(
+            _("cannot lock {path}: {reason}; check the --out folder").format(path=path, reason=exc.strerror)
+        ) from None
     deadline = time.monotonic() + wait_s
     try:
         while True:
@@ -267,8 +322,8 @@ def manifest_lock(path: Path, wait_s: float = LOCK_WAIT_S):
             except OSError:
                 if time.monotonic() > deadline:
                     raise OutputError(
-                        f"{path} has been locked by another poster-gen run for {wait_s:.0f} s; wait for it to finish, "
-                        "or choose another --out"
+                        _("{path} has been locked by another poster-gen run for {seconds} s; wait for it to finish, "
+                          "or choose another --out").format(path=path, seconds=f"{wait_s:.0f}")
                     ) from None
                 time.sleep(0.05)
         yield
@@ -292,8 +347,9 @@ class _Ledger:
     and entries whose files were gone at the start are dropped.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, campaign: dict | None = None):
         self.path = path
+        self.campaign = campaign
         with manifest_lock(path):
             self.old = {_entry_key(e): e for e in load_manifest(path)}
         self.drop: set[tuple] = set()
@@ -318,7 +374,7 @@ class _Ledger:
                 self._disk = {_entry_key(e): e for e in load_manifest(self.path)}
             merged = {k: e for k, e in self._disk.items() if k not in self.drop}
             merged.update(self.ours)
-            write_manifest(self.path, list(merged.values()))
+            write_manifest(self.path, list(merged.values()), self.campaign)
             self._disk = merged
             self._seen = self._stamp()
 
@@ -413,7 +469,10 @@ def _init_worker(*args) -> None:
     _load_state(*args)
 
 
-def _load_state(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dpi, design_dirs, check: bool = False):
+def _load_state(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dpi, design_dirs, check: bool = False,
+                lang: str | None = None):
+    if lang:  # the parent's language: a spawned worker would otherwise guess it from its environment
+        set_language(lang)
     _W.update(
         campaign=load_campaign(campaign_path), formats=formats, out=Path(out), pdf=pdf_opts, dpi=dpi, dirs=design_dirs,
         check=check,
@@ -441,11 +500,13 @@ def _run_one(task: tuple[Order, str]):
     except PosterGenError as exc:
         return order, None, str(exc), []
     except RecursionError:
-        return order, None, "nested too deeply to make (a design or text beyond the limits)", []
+        return order, None, _("nested too deeply to make (a design or text beyond the limits)"), []
     except MemoryError:
-        return order, None, "out of memory while making it; choose a smaller size or lower --dpi", []
+        return order, None, _("out of memory while making it; choose a smaller size or lower --dpi"), []
     except Exception as exc:  # a bug: fail this artwork, keep the batch going
-        return order, None, f"internal error: {type(exc).__name__}: {exc}; please report it", []
+        return order, None, _("internal error: {error}: {message}; please report it").format(
+            error=type(exc).__name__, message=exc
+        ), []
 
 
 def _run_chunk(tasks: list[tuple[Order, str]]):
@@ -509,7 +570,7 @@ def manifest_entry(res: Result, out: Path) -> dict:
 
 GRACE_S = 5.0  # after Ctrl-C, how long the artworks in hand may take to finish
 MAX_POOL_RESTARTS = 50
-WORKER_DIED = (
+WORKER_DIED = N_(
     "the worker process making it died twice (killed, perhaps by the system for lack of memory); "
     "try a smaller size or lower --dpi, or run with -j 1"
 )
@@ -592,7 +653,7 @@ def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop, sta
 
             submit_more()
             while inflight:
-                finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+                finished, _pending = wait(inflight, return_when=FIRST_COMPLETED)
                 broken = False
                 for f in finished:
                     tasks, again = inflight.pop(f)
@@ -618,7 +679,7 @@ def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop, sta
         except KeyboardInterrupt:
             kill = True
             deadline = time.monotonic() + GRACE_S
-            for f, _ in list(inflight.items()):
+            for f, _tasks in list(inflight.items()):
                 try:
                     for r in f.result(timeout=max(0.0, deadline - time.monotonic())):
                         record(*r)
@@ -631,14 +692,14 @@ def _run_pool(todo, jobs: int, args: tuple, chunk: int, record, stop: _Stop, sta
         for tasks, again in lost:
             for task in tasks:
                 if again:
-                    record(task[0], None, WORKER_DIED, [])
+                    record(task[0], None, _(WORKER_DIED), [])
                 else:
                     retry.append(task)
         restarts += 1
         if restarts > MAX_POOL_RESTARTS:
             for tasks in [*([t] for t in retry), *queue]:
                 for task in tasks:
-                    record(task[0], None, WORKER_DIED, [])
+                    record(task[0], None, _(WORKER_DIED), [])
             return
 
 
@@ -664,14 +725,16 @@ def run_batch(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise PosterGenError(f"cannot create output folder {out}: {exc.strerror}; choose another --out") from None
+        raise PosterGenError(
+            _("cannot create output folder {out}: {reason}; choose another --out").format(out=out, reason=exc.strerror)
+        ) from None
     if not os.access(out, os.W_OK):
-        raise PosterGenError(f"output folder {out} is not writable; choose another --out")
+        raise PosterGenError(_("output folder {out} is not writable; choose another --out").format(out=out))
     token = claim_run()
     remove_stale_temps(out, token)
     campaign = load_campaign(campaign_path)
     manifest_path = inside(out, SHARD_MANIFEST.format(k=shard[0], n=shard[1]) if shard else MANIFEST)
-    ledger = _Ledger(manifest_path)
+    ledger = _Ledger(manifest_path, campaign_record(campaign_path))
     old = ledger.old
     report = BatchReport(manifest=manifest_path)
 
@@ -702,7 +765,7 @@ def run_batch(
     still_named = {rel for k, e in old.items() if k not in planned for rel in e["files"].values()}
 
     jobs = max(1, jobs or os.cpu_count() or 1)
-    args = (str(campaign_path), formats, str(out), pdf_opts, dpi, design_dirs, check)
+    args = (str(campaign_path), formats, str(out), pdf_opts, dpi, design_dirs, check, language())
     last_save = time.monotonic()
     done = 0
 
@@ -715,7 +778,7 @@ def run_batch(
             _remove_replaced(out, old.get(order.key), entry, still_named)
             ledger.put(entry)
         else:
-            report.failed.append((order, err or "failed"))
+            report.failed.append((order, err or _("failed")))
         if progress:
             progress(done, total, order, err)
         if time.monotonic() - last_save > MANIFEST_EVERY_S:
@@ -754,9 +817,11 @@ def run_batch(
 # ---- preflight -------------------------------------------------------------------
 
 
-def _init_checker(campaign_path: str, color: str | None):
+def _init_checker(campaign_path: str, color: str | None, lang: str | None = None):
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent()
+    if lang:
+        set_language(lang)
     _W.update(check_campaign=load_campaign(campaign_path), check_color=color)
 
 
@@ -776,7 +841,7 @@ def check_outputs(out: Path, entries: list[dict], campaign_path: Path, color: st
         campaign = load_campaign(campaign_path)
         return [check_file(p, campaign, color) for p in paths]
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=_init_checker,
-                             initargs=(str(campaign_path), color)) as pool:
+                             initargs=(str(campaign_path), color, language())) as pool:
         return list(pool.map(_check_one, paths, chunksize=8))
 
 
@@ -804,14 +869,17 @@ def merge_manifests(out: Path) -> tuple[Path, int, int]:
     out = Path(out)
     shards = sorted(p for p in out.glob("manifest.shard-*-of-*.json") if SHARD_NAME.match(p.name))
     if not shards:
-        raise PosterGenError(f"no shard manifests (manifest.shard-K-of-N.json) in {out}; run batch --shard first")
+        raise PosterGenError(
+            _("no shard manifests (manifest.shard-K-of-N.json) in {out}; run batch --shard first").format(out=out)
+        )
     target = inside(out, MANIFEST)
     with manifest_lock(target):
         merged: dict = {_entry_key(e): e for e in load_manifest(target)}
+        campaign = _campaign_of(target) or next(filter(None, (_campaign_of(s) for s in shards)), None)
         for s in shards:
             with manifest_lock(s):
                 entries = load_manifest(s)
             for e in entries:
                 merged[_entry_key(e)] = e
-        path = write_manifest(target, list(merged.values()))
+        path = write_manifest(target, list(merged.values()), campaign)
     return path, len(shards), len(merged)
