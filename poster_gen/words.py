@@ -1,13 +1,28 @@
-"""Vietnamese words: where a line may break, and how much each break costs.
+"""Vietnamese words and phrases: where a line may break, and how much each break costs.
 
 Vietnamese writes a word as several syllables separated by spaces ("sáng tạo",
-"sở hữu trí tuệ"). A line may break only between words. Words come from a
-multi-syllable lexicon looked up placement-insensitively ("hoà" = "hòa");
-the text itself is never changed.
+"sở hữu trí tuệ"). A line never breaks inside a word: words come from a
+multi-syllable lexicon looked up placement-insensitively ("hoà" = "hòa"); the
+text itself is never changed.
+
+A reader also notices a break inside a *phrase*: a proper name ("Hồ Chí Minh",
+"Mặt trận Tổ quốc Việt Nam", "phường Kỳ Lừa"), a number and what it counts or
+names ("80 năm", "lần thứ XVIII", "nhiệm kỳ 2025 - 2030"), a word that only
+introduces what follows ("của", "và", "các" at a line end), a short set pair
+("dân giàu, nước mạnh") or a set term ("kỷ nguyên vươn mình"). Such a joint
+is a word boundary with a break cost of at least ``COST_JOINT``, graded by how
+badly the break reads (``JOINT_*``); the layout takes one only when the text
+cannot otherwise be set at a legible size. Every other boundary costs
+``COST_STRONG`` (after a comma or a dash) to ``COST_AFTER_CONJ``.
+
+The rules read the text as written: capitals in mixed-case text mark names.
+Text that arrives in capitals only ("UBND XÃ NA SẦM") is read with the
+names a campaign passes in ``names`` and with rules that need no case.
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -18,15 +33,26 @@ from poster_gen.resources import data_dir
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 PUNCT = ".,;:!?…\"'“”‘’()[]«»"
 DASHES = {"-", "–", "—"}
-# Break before these words costs little: they start a new phrase.
-CONJ_BEFORE = {"và", "vì", "để", "hay", "hoặc", "nhưng", "mà", "cho", "với", "của", "trong", "tại"}
+OPENERS = "([“‘«"
+CLOSERS = ")]”’»"
 
-# Costs of a break at a given gap (0 = natural, higher = worse)
+# Costs of a line break at a given gap (0 = natural, higher = worse)
 COST_STRONG = 0.0  # after a comma, a dash, or a '|' marker
-COST_PHRASE = 0.35  # before a conjunction or preposition
+COST_PHRASE = 0.35  # before a conjunction or preposition, or a bracket
 COST_PLAIN = 1.0
-COST_AFTER_CONJ = 2.0  # leaves "VÀ" hanging at a line end
+COST_AFTER_CONJ = 2.0  # a word that introduces what follows, where no phrase rule applies
+# A break inside a phrase: at least COST_JOINT, graded by how badly it reads.
+COST_JOINT = 10.0
+JOINT_LOOSE = 10.0  # a one-syllable word cut off from its neighbour, a short list item
+JOINT_FUNCTION = 12.0  # after "của", "và", "các", ...; before "hơn", "nhất", ...
+JOINT_TERM = 14.0  # inside a set term ("kỷ nguyên vươn mình", "hành chính công")
+JOINT_NAME = 16.0  # inside a proper name, or between "xã"/"phường"/... and the name
+JOINT_NUMBER = 20.0  # between a number and what it counts or names
 FORBIDDEN = float("inf")
+
+
+def _keyset(words: str) -> frozenset:
+    return frozenset(syllable_key(w) for w in words.split())
 
 
 @lru_cache(maxsize=65536)
@@ -42,6 +68,52 @@ def strip_punct(s: str) -> str:
     return s.strip(PUNCT)
 
 
+# Words that only introduce what follows: a line never ends on them.
+INTRODUCERS = _keyset(
+    "các những mọi toàn của trong với cho vì để về tại vào là và hãy đã sẽ đang được bị phải cần "
+    "nên không chưa chẳng đừng chớ rất càng cùng theo từ đến bằng do bởi nhằm qua trên dưới giữa "
+    "như hay hoặc nhưng mà thì nếu khi mỗi từng có hơn"
+)
+# Words a phrase starts with: a break before them reads naturally.
+PHRASE_STARTERS = _keyset(
+    "và vì để hay hoặc nhưng mà thì cho với của trong tại là về vào các những mọi từ đến nhằm bằng "
+    "do bởi như nếu khi"
+)
+# Words that close what precedes them: a line never starts with them.
+CLOSING_WORDS = _keyset("hơn nhất lắm mãi rồi thôi nhé nhỉ ạ ơi này kia ấy đó đây nhau")
+# Counting words that bind to what they count ("một Việt Nam", "hai nhiệm vụ").
+NUMBER_WORDS = _keyset("một hai ba bốn sáu bảy chín mười mươi trăm nghìn ngàn triệu tỷ tỉ")
+# Words after which an ordinal or a number names the thing ("lần thứ XVIII", "khóa XVI").
+ORDINAL_HEADS = _keyset("thứ khóa khoá lần kỳ đợt số phần chương điều mục")
+# Administrative units: the word binds to the name after it ("xã Na Sầm") or, with no
+# name after it, to the body before it ("Đảng bộ tỉnh", "Hội Nông dân huyện").
+ADMIN_WORDS = frozenset(
+    tuple(syllable_key(s) for s in w.split())
+    for w in ("xã", "phường", "thị trấn", "tỉnh", "thành phố", "huyện", "quận", "thị xã", "đặc khu")
+)
+# Words that classify a name after them ("nước Cộng hòa", "cửa khẩu Pò-Mã", "miền Nam").
+CLASSIFIERS = ADMIN_WORDS | frozenset(
+    tuple(syllable_key(s) for s in w.split())
+    for w in (
+        "nước", "miền", "vùng", "thủ đô", "thôn", "bản", "xóm", "ấp", "làng", "khu phố", "tổ dân phố",
+        "sông", "núi", "đảo", "quần đảo", "đèo", "biển", "hồ", "cửa khẩu", "cầu", "chợ", "phố", "đường",
+        "tổ", "khu", "cụm",
+    )
+)
+ORDINAL_MARKERS = _keyset("thứ số")  # "thứ XVIII", "số 3"
+ORDINAL_WORDS = NUMBER_WORDS | _keyset("nhất tư năm tám")  # "thứ nhất", "thứ tư", "thứ Mười"
+# Titles before a person's name: a line may break between the title and the name.
+TITLES = frozenset(
+    tuple(syllable_key(s) for s in w.split())
+    for w in (
+        "chủ tịch", "tổng bí thư", "bí thư", "thủ tướng", "đồng chí", "bác", "anh hùng", "liệt sĩ",
+        "đại tướng", "giáo sư", "nhà giáo", "bà mẹ", "mẹ", "ông", "bà", "anh", "chị",
+    )
+)
+_ROMAN = re.compile(r"^[IVXLCDM]+$")
+_COUNT = re.compile(r"^\d+(?:[.,]\d{3})*$")
+
+
 @dataclass(frozen=True)
 class Word:
     """An unbreakable piece of a line: one or more syllables (display text)."""
@@ -50,6 +122,11 @@ class Word:
     syllables: int
     break_cost: float  # cost of a line break right after this word
     pinned: bool = False  # the campaign file asks for a break here ('|')
+
+
+def is_phrase_joint(cost: float) -> bool:
+    """A break at this cost splits a phrase (a name, a number and its noun, ...)."""
+    return COST_JOINT <= cost < FORBIDDEN
 
 
 class Lexicon:
@@ -69,6 +146,9 @@ class Lexicon:
 
     def __contains__(self, phrase: str) -> bool:
         return tuple(syllable_key(strip_punct(p)) for p in phrase.split()) in self._words
+
+    def has_key(self, key: tuple[str, ...]) -> bool:
+        return key in self._words
 
     def joins(self, syllables: list[str], extra: frozenset = frozenset()) -> list[bool]:
         """For each gap between syllables, True where a lexicon word spans it.
@@ -90,7 +170,9 @@ class Lexicon:
             step[i] = 1
             for length in range(2, min(max_len, n - i) + 1):
                 span = syllables[i : i + length]
-                if any(_ends_phrase(x) for x in span[:-1]) or not all(keys[i : i + length]):
+                if any(_ends_phrase(x) for x in span[:-1]) or any(x[:1] in OPENERS for x in span[1:]):
+                    break
+                if not all(keys[i : i + length]):
                     break
                 k = tuple(keys[i : i + length])
                 if k in self._words or k in extra:
@@ -105,6 +187,48 @@ class Lexicon:
                 joined[g] = True
             i += step[i]
         return joined
+
+
+class PhraseList:
+    """Set phrases and names (``data/phrases-vi.txt``): kept on one line when possible.
+
+    A phrase matches whole words of a text, with the same punctuation between
+    its words ("Ngày Giải phóng miền Nam, thống nhất đất nước").
+    """
+
+    def __init__(self, entries: list[str]):
+        self._phrases: set[tuple[tuple[str, ...], tuple[bool, ...]]] = set()
+        self.max_len = 1
+        for e in entries:
+            parts = e.split()
+            if len(parts) < 2:
+                continue
+            key = tuple(syllable_key(strip_punct(p)) for p in parts)
+            seps = tuple(_ends_phrase(p) for p in parts[:-1])
+            self._phrases.add((key, seps))
+            self.max_len = max(self.max_len, len(key))
+
+    def __len__(self) -> int:
+        return len(self._phrases)
+
+    def __contains__(self, phrase: str) -> bool:
+        parts = phrase.split()
+        key = tuple(syllable_key(strip_punct(p)) for p in parts)
+        return (key, tuple(_ends_phrase(p) for p in parts[:-1])) in self._phrases
+
+    def spans(self, syllables: list[str], keys: list[str], starts: set[int], ends: set[int]):
+        """(first, last) syllable of each phrase found, aligned to word boundaries."""
+        n = len(keys)
+        for i in sorted(starts):
+            for length in range(min(self.max_len, n - i), 1, -1):
+                j = i + length - 1
+                if j not in ends:
+                    continue
+                key = tuple(keys[i : j + 1])
+                seps = tuple(_ends_phrase(s) for s in syllables[i:j])
+                if (key, seps) in self._phrases:
+                    yield i, j
+                    break
 
 
 def phrase_keys(phrases) -> frozenset:
@@ -128,9 +252,9 @@ def proper_names(texts) -> list[str]:
         run: list[str] = []
         for syl in [*t.split()[1:], ""]:
             core = strip_punct(syl)
-            if core and _is_cap(core):
+            if core and _is_cap(core) and syl[:1] not in OPENERS:
                 run.append(core)
-                if not _ends_phrase(syl):
+                if not _ends_phrase(syl) and syl[-1:] not in CLOSERS:
                     continue
             if len(run) >= 2:
                 names.append(" ".join(run))
@@ -147,16 +271,27 @@ def _is_cap(s: str) -> bool:
     return s[:1].isupper() and not (len(s) > 1 and s.isupper())
 
 
+def _numeric(core: str) -> bool:
+    return core[:1].isdigit()
+
+
+def _read_list(name: str) -> list[str]:
+    out = []
+    for line in (data_dir() / name).read_text(encoding="utf-8").splitlines():
+        line = unicodedata.normalize("NFC", line.strip())
+        if line and not line.startswith("#"):
+            out.append(line)
+    return out
+
+
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    entries: list[str] = []
-    for name in ("pyvi-words.txt", "words-extra.txt"):
-        path = data_dir() / name
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = unicodedata.normalize("NFC", line.strip())
-            if line and not line.startswith("#"):
-                entries.append(line)
-    return Lexicon(entries)
+    return Lexicon([*_read_list("pyvi-words.txt"), *_read_list("words-extra.txt")])
+
+
+@lru_cache(maxsize=1)
+def default_phrases() -> PhraseList:
+    return PhraseList(_read_list("phrases-vi.txt"))
 
 
 def split_words(
@@ -166,19 +301,7 @@ def split_words(
     return list(_split_words(source, lexicon, marked, names))
 
 
-@lru_cache(maxsize=4096)
-def _split_words(
-    source: str, lexicon: Lexicon | None = None, marked: str | None = None, names: frozenset = frozenset()
-) -> tuple[Word, ...]:
-    """Split text into unbreakable words with the cost of breaking after each.
-
-    ``source`` is the text as written (mixed case helps spot proper names);
-    ``marked`` optionally carries '|' (preferred break) and '~' (no break)
-    markers from the campaign file; ``names`` (see ``phrase_keys``) adds
-    words such as the campaign's place names, which matter in all-capital
-    headings where capitalisation cannot reveal them.
-    """
-    lexicon = lexicon or default_lexicon()
+def _markers(marked: str | None) -> tuple[set[int], set[int]]:
     prefer: set[int] = set()
     forbid: set[int] = set()
     if marked:
@@ -190,51 +313,291 @@ def _split_words(
                 forbid.add(syl_index - 1)
             else:
                 syl_index += 1
+    return prefer, forbid
+
+
+@lru_cache(maxsize=4096)
+def _split_words(
+    source: str, lexicon: Lexicon | None = None, marked: str | None = None, names: frozenset = frozenset()
+) -> tuple[Word, ...]:
+    """Split text into unbreakable words with the cost of breaking after each.
+
+    ``source`` is the text as written (mixed case helps spot proper names);
+    ``marked`` optionally carries '|' (preferred break) and '~' (no break)
+    markers from the campaign file, which override the rules; ``names`` (see
+    ``phrase_keys``) adds words such as the campaign's place names, which
+    matter in all-capital headings where capitalisation cannot reveal them.
+    """
+    lexicon = lexicon or default_lexicon()
+    prefer, forbid = _markers(marked)
     syllables = source.split()
     if not syllables:
         return ()
     n = len(syllables)
-    join = lexicon.joins(syllables, names)
-    # proper names: a run of capitalised syllables in mixed-case text ("Bằng Mạc")
-    if any(ch.islower() for ch in source):
-        for g in range(n - 1):
-            a, b = strip_punct(syllables[g]), strip_punct(syllables[g + 1])
-            if g > 0 and _is_cap(a) and _is_cap(b) and not _ends_phrase(syllables[g]) and syllables[g - 1] not in DASHES:
-                join[g] = True
-    # a dash or closing punctuation never starts a line; opening never ends one
+    hard = lexicon.joins(syllables, names)
+    for g in prefer:  # the campaign file's '|' wins over the word list ...
+        if 0 <= g < n - 1:
+            hard[g] = False
+    # ... but a dash or closing punctuation never starts a line; opening never ends one
     for g in range(n - 1):
-        if syllables[g + 1] in DASHES or syllables[g + 1][:1] in ",;:.!?…)]”’»":
-            join[g] = True
-        if syllables[g] in ("(", "[", "“", "‘", "«"):
-            join[g] = True
-    # numbers stay with their words: "ngày 21/4", "49 năm"
-    for g in range(n - 1):
-        nxt, cur = syllables[g + 1], strip_punct(syllables[g])
-        if nxt[:1].isdigit() and not _ends_phrase(syllables[g]):
-            join[g] = True
-        if cur.isdigit() and syllables[g][-1:].isalnum() and strip_punct(nxt)[:1].isalpha():
-            join[g] = True
+        nxt = syllables[g + 1]
+        if nxt in DASHES or nxt[:1] in ",;:.!?…" + CLOSERS:
+            hard[g] = True
+        if syllables[g] in tuple(OPENERS):
+            hard[g] = True
+    # a date or number range: "19/8/1945 - 19/8/2025", "2025 - 2030"
+    cores = [strip_punct(s) for s in syllables]
+    for g in range(1, n - 1):
+        if syllables[g] in DASHES and _numeric(cores[g - 1]) and _numeric(cores[g + 1]):
+            hard[g - 1] = hard[g] = True
     for g in forbid:
         if 0 <= g < n - 1:
-            join[g] = True
+            hard[g] = True
+
+    soft = _phrase_joints(syllables, cores, hard, lexicon, any(ch.islower() for ch in source))
+    for g in prefer:  # and over the phrase rules
+        if 0 <= g < n - 1:
+            soft[g] = 0.0
 
     words: list[Word] = []
     start = 0
     for g in range(n):
-        if g < n - 1 and join[g]:
+        if g < n - 1 and hard[g]:
             continue
         text = " ".join(syllables[start : g + 1])
         last = syllables[g]
         if g == n - 1:
             cost = 0.0
-        elif g in prefer or _ends_phrase(last):
+        elif g in prefer:
+            cost = COST_STRONG  # asked for
+        elif soft[g]:
+            cost = soft[g]
+        elif _ends_phrase(last):
             cost = COST_STRONG
-        elif strip_punct(last).lower() in CONJ_BEFORE:
+        elif syllable_key(cores[g]) in INTRODUCERS:
             cost = COST_AFTER_CONJ
-        elif strip_punct(syllables[g + 1]).lower() in CONJ_BEFORE:
+        elif syllable_key(cores[g + 1]) in PHRASE_STARTERS or syllables[g + 1][:1] in OPENERS:
             cost = COST_PHRASE
         else:
             cost = COST_PLAIN
         words.append(Word(text=text, syllables=g + 1 - start, break_cost=cost, pinned=g in prefer and g < n - 1))
         start = g + 1
     return tuple(words)
+
+
+@dataclass
+class _Unit:
+    """A word of the text (syllables first..last, never broken)."""
+
+    first: int
+    last: int
+    keys: tuple[str, ...]  # of its syllables, a dash that ends it left out
+    cap: bool  # written with a capital (in mixed-case text)
+    alpha: bool  # starts with a letter
+
+    @property
+    def single(self) -> bool:
+        return len(self.keys) == 1
+
+    @property
+    def size(self) -> int:
+        return len(self.keys)
+
+    @property
+    def key(self) -> str:
+        return self.keys[0] if self.single else ""
+
+
+def _phrase_joints(syllables: list[str], cores: list[str], hard: list[bool], lexicon: Lexicon, mixed: bool) -> list[float]:
+    """The phrase-joint cost (0 = none) of each gap between syllables."""
+    n = len(syllables)
+    soft = [0.0] * (n - 1)
+    keys = [syllable_key(c) for c in cores]
+    units: list[_Unit] = []
+    start = 0
+    for g in range(n):
+        if g < n - 1 and hard[g]:
+            continue
+        core = cores[start]
+        end = g
+        while end > start and syllables[end] in DASHES:
+            end -= 1
+        units.append(
+            _Unit(
+                first=start,
+                last=g,
+                keys=tuple(keys[start : end + 1]),
+                cap=mixed and core[:1].isupper(),
+                alpha=core[:1].isalpha(),
+            )
+        )
+        start = g + 1
+    m = len(units)
+    if m < 2:
+        return soft
+
+    def gap(u: int) -> int:  # the gap after unit u
+        return units[u].last
+
+    def sep(u: int) -> bool:  # a phrase boundary after unit u (punctuation, a dash, a bracket)
+        g = units[u].last
+        return _ends_phrase(syllables[g]) or syllables[g][-1:] in CLOSERS or syllables[g + 1][:1] in OPENERS
+
+    def starts_phrase(u: int) -> bool:
+        return u == 0 or sep(u - 1) or syllables[units[u].first][:1] in OPENERS
+
+    def bind(u: int, cost: float) -> None:  # the gap after unit u
+        if 0 <= u < m - 1:
+            g = gap(u)
+            soft[g] = max(soft[g], cost)
+
+    def numeric(u: int) -> bool:  # a number, a date, or a range of them
+        return _numeric(cores[units[u].first])
+
+    def number_names(u: int) -> bool:
+        """A number, date or ordinal that names (not counts) something: it binds backward."""
+        core = cores[units[u].first]
+        if numeric(u):
+            counts = units[u].single and _COUNT.match(core) and u + 1 < m and not sep(u)
+            return not (counts and units[u + 1].alpha and units[u + 1].key not in PHRASE_STARTERS)
+        if units[u].single and _ROMAN.match(core):
+            return mixed or (u > 0 and units[u - 1].keys[-1] in ORDINAL_HEADS)
+        return False
+
+    seps = [sep(u) for u in range(m - 1)]
+    for u in range(m - 1):
+        a, b = units[u], units[u + 1]
+        if not seps[u]:
+            # words that introduce what follows; words that close what precedes
+            if a.key in INTRODUCERS:
+                bind(u, JOINT_FUNCTION)
+            if b.key in CLOSING_WORDS:
+                bind(u, JOINT_FUNCTION)
+            if a.key in NUMBER_WORDS and b.alpha:
+                bind(u, JOINT_FUNCTION)
+            # a one-syllable word opening a phrase stays with the next word ("Hội Liên hiệp")
+            if a.single and a.alpha and starts_phrase(u):
+                bind(u, JOINT_LOOSE)
+            # and one closing a phrase with the word before it ("nước mạnh,", "kỷ nguyên mới -")
+            if b.single and b.alpha and (u + 1 == m - 1 or seps[u + 1]):
+                bind(u, JOINT_LOOSE)
+        # numbers: "80 năm" (counts), "nhiệm kỳ 2025", "lần thứ XVIII", "Quốc khánh 2/9" (names)
+        if numeric(u) and not seps[u] and not number_names(u):
+            bind(u, JOINT_NUMBER)
+        if number_names(u + 1) and not seps[u] and syllables[b.first][:1] not in OPENERS:
+            bind(u, JOINT_NUMBER)
+        if b.key in ORDINAL_MARKERS and u + 2 < m and not seps[u + 1]:
+            if numeric(u + 2) or number_names(u + 2) or units[u + 2].key in ORDINAL_WORDS:
+                bind(u + 1, JOINT_NUMBER)
+                if not seps[u] and b.key == syllable_key("thứ"):
+                    bind(u, JOINT_NAME)  # "lần thứ", "kỳ họp thứ"
+        # a two-syllable word cut by a comma: a set pair ("phòng, chống")
+        if syllables[a.last].endswith(",") and a.single and b.single and lexicon.has_key((a.key, b.key)):
+            bind(u, JOINT_TERM)
+
+    # two one-syllable words alone between longer words usually make one ("lời dạy", "dân giàu")
+    def loose(u: int) -> bool:
+        x = units[u]
+        return x.single and x.alpha and x.key not in PHRASE_STARTERS and x.keys not in ADMIN_WORDS
+    u = 0
+    while u < m:
+        v = u
+        while loose(v) and v + 1 < m and loose(v + 1) and not seps[v]:
+            v += 1
+        if v == u + 1 and loose(u):
+            bind(u, JOINT_LOOSE)
+        u = v + 1
+
+    _names(units, syllables, seps, mixed, bind, starts_phrase, m)
+    _list_items(units, syllables, seps, bind, m)
+    ends = {x.first + x.size - 1 for x in units}
+    for i, j in default_phrases().spans(syllables, keys, {x.first for x in units}, ends):
+        for g in range(i, j):
+            if not hard[g] and not _ends_phrase(syllables[g]):  # its own punctuation is a pause
+                soft[g] = max(soft[g], JOINT_TERM)
+    return soft
+
+
+def _names(units, syllables, seps, mixed, bind, starts_phrase, m) -> None:
+    """Proper names: runs of capitalised words; administrative words and their names."""
+    if mixed:
+        u = 0
+        while u < m:
+            if not units[u].cap:
+                u += 1
+                continue
+            v = u
+            while v + 1 < m and units[v + 1].cap:
+                if seps[v]:
+                    # "Phòng Tài chính - Kế hoạch": a dash inside a name of capitalised parts
+                    if not (syllables[units[v].last] in DASHES and v > u):
+                        break
+                    bind(v, JOINT_LOOSE)
+                elif units[v].keys in TITLES:
+                    bind(v, JOINT_LOOSE)  # "Chủ tịch / Hồ Chí Minh": a title, then the name
+                elif not (v == u and starts_phrase(u) and not any(
+                    strip_punct(x)[:1].isupper() for x in syllables[units[u].first + 1 : units[u].last + 1]
+                )):
+                    # a capitalised word opening the text may be capitalised only as its start:
+                    # "Trung tâm / Phục vụ ...", "Ủy ban / Mặt trận ..." read well
+                    bind(v, JOINT_NAME)
+                v += 1
+            u = v + 1
+    for u in range(m - 1):
+        unit = units[u]
+        if unit.keys not in CLASSIFIERS or seps[u]:
+            continue
+        nxt = units[u + 1]
+        if mixed:
+            if nxt.cap:
+                bind(u, JOINT_NAME)  # "xã Na Sầm", "nước Cộng hòa", "cửa khẩu Pò-Mã"
+            elif unit.keys in ADMIN_WORDS and u > 0 and not seps[u - 1]:
+                bind(u - 1, JOINT_NAME)  # "Đảng bộ tỉnh", "Hội Nông dân huyện"
+            continue
+        if unit.keys not in ADMIN_WORDS:
+            continue
+        # capitals only: the name is the next two or three syllables up to a boundary
+        name, v = 0, u + 1
+        while v < m and units[v].alpha and units[v].key not in PHRASE_STARTERS:
+            name += units[v].size
+            if v == m - 1 or seps[v]:
+                break
+            v += 1
+        if name == 0:
+            if u > 0 and not seps[u - 1]:
+                bind(u - 1, JOINT_NAME)
+            continue
+        bind(u, JOINT_NAME)
+        limit = 3 if name == 3 else 2
+        covered, v = units[u + 1].size, u + 1
+        while covered < limit and v + 1 < m and not seps[v]:
+            bind(v, JOINT_NAME)
+            v += 1
+            covered += units[v].size
+    # an administrative word at the end of the text closes the name before it ("Hội Nông dân huyện")
+    if units[m - 1].keys in ADMIN_WORDS and not seps[m - 2]:
+        bind(m - 2, JOINT_NAME)
+
+
+def _list_items(units, syllables, seps, bind, m) -> None:
+    """A short item of a list ("dân giàu, nước mạnh, dân chủ"): two words at most, kept whole;
+    one-syllable items stay with their neighbours ("xanh - sạch - đẹp", "phòng, chống")."""
+    bounds = [-1, *(u for u in range(m - 1) if seps[u]), m - 1]
+    for a, b in zip(bounds, bounds[1:]):
+        first, last = a + 1, b  # units first..last form one chunk
+        if first == last and units[first].single and units[first].alpha:
+            for u in (a, b):
+                if 0 <= u < m - 1 and syllables[units[u].last][-1:] in ",-–—":
+                    bind(u, JOINT_LOOSE)
+            continue
+        if last - first > 1 or last == first:
+            continue
+        if sum(units[u].size for u in range(first, last + 1)) > 3:
+            continue
+        around = []
+        if a >= 0:
+            around.append(syllables[units[a].last])
+        if b < m - 1:
+            around.append(syllables[units[b].last])
+        if any(s.endswith((",", ";")) for s in around):
+            bind(first, JOINT_LOOSE)

@@ -373,3 +373,131 @@ def test_headings_never_split_place_names(campaign):
                                 if second.startswith(tail):
                                     bad.append(f"{size} {unit.id}: {runs[a:b]}")
     assert bad == []
+
+
+# ---- phrase joints: kept whole unless that costs much more size ------------------------
+
+from poster_gen.layout import JOINT_FACTOR, MAX_JOINTS, choose_breaks  # noqa: E402
+from poster_gen.words import (  # noqa: E402
+    COST_PLAIN,
+    JOINT_FUNCTION,
+    JOINT_LOOSE,
+    JOINT_NAME,
+    JOINT_NUMBER,
+    JOINT_TERM,
+    is_phrase_joint,
+)
+
+TWO_HALVES = Region(0.0, 0.0, 60.0, 1000.0)  # narrow: two lines set the text about twice as large
+
+
+def two_halves(cost: float, **kw) -> TextBlock:
+    words = [Word("AAAA AAAA", 2, cost), Word("BBBB BBBB", 2, 0.0)]
+    return fit(words, TWO_HALVES, FakeMetrics(), FitOptions(max_lines=2, **kw))
+
+
+def test_a_plain_break_doubles_the_size_here():
+    whole = fit([Word("AAAA AAAA BBBB BBBB", 4, 0.0)], TWO_HALVES, FakeMetrics(), FitOptions(max_lines=2))
+    split = two_halves(COST_PLAIN)
+    assert len(split.lines) == 2
+    assert 2.0 < split.size_pt / whole.size_pt < 2.5
+
+
+@pytest.mark.parametrize("cost, broken", [
+    (JOINT_LOOSE, True),  # about twice the size is worth splitting a loose pair
+    (JOINT_FUNCTION, False),  # but not "của" at a line end, a term, a name or a number
+    (JOINT_TERM, False),
+    (JOINT_NAME, False),
+    (JOINT_NUMBER, False),
+])
+def test_phrase_joints_give_way_by_grade(cost, broken):
+    assert JOINT_FACTOR == 0.5
+    assert (len(two_halves(cost).lines) == 2) == broken
+
+
+def test_min_size_breaks_a_phrase_rather_than_going_below_it():
+    whole = two_halves(JOINT_NUMBER)
+    assert len(whole.lines) == 1
+    floored = two_halves(JOINT_NUMBER, min_size_pt=whole.size_pt * 1.5)
+    assert [l.text for l in floored.lines] == ["AAAA AAAA", "BBBB BBBB"]
+    # out of reach: the largest layout there is
+    assert two_halves(JOINT_NUMBER, min_size_pt=1e6).size_pt == pytest.approx(floored.size_pt)
+    # a floor already reached changes nothing
+    assert [l.text for l in two_halves(JOINT_NUMBER, min_size_pt=whole.size_pt * 0.9).lines] == [whole.lines[0].text]
+
+
+def test_the_cheapest_phrase_joint_gives_way_first():
+    words = [Word("AAAA AAAA", 2, JOINT_NUMBER), Word("BBBB BBBB", 2, JOINT_LOOSE), Word("CCCC CCCC", 2, 0.0)]
+    region = Region(0.0, 0.0, 60.0, 1000.0)
+    whole = fit(words, region, FakeMetrics(), FitOptions(max_lines=2))
+    assert len(whole.lines) == 1
+    # either break reaches the floor: the one inside the loose pair is taken, not the number's
+    block = fit(words, region, FakeMetrics(), FitOptions(max_lines=2, min_size_pt=1.2 * whole.size_pt))
+    assert [l.text for l in block.lines] == ["AAAA AAAA BBBB BBBB", "CCCC CCCC"]
+
+
+def test_layout_is_deterministic_and_memoised():
+    words = upper_words("Nhiệt liệt chào mừng kỷ niệm 80 năm Ngày truyền thống lực lượng Công an nhân dân")
+    region = Region(0.0, 0.0, 500.0, 400.0)
+    a = fit(words, region, FakeMetrics(), FitOptions(max_lines=4))
+    b = fit(list(words), region, FakeMetrics(), FitOptions(max_lines=4))
+    assert [l.text for l in a.lines] == [l.text for l in b.lines] and a.size_pt == b.size_pt
+
+
+# The search passes over sets of breaks that cannot win (a branch and bound): it must find
+# exactly the layout that trying every set finds.
+
+def _brute_force(words, region, metrics, opts) -> float:
+    from itertools import combinations
+
+    from poster_gen.layout import _height_em, _leading_em, _QualityData, line_ink
+
+    n = len(words)
+    q = _QualityData(words)
+    breakable = [k for k in range(1, n) if words[k - 1].break_cost != float("inf")]
+    best = largest = reaching = None
+    for k in range(0, min(opts.max_lines, len(breakable) + 1)):
+        for breaks in combinations(breakable, k):
+            if sum(is_phrase_joint(words[b - 1].break_cost) for b in breaks) > MAX_JOINTS:
+                continue
+            bounds = (0, *breaks, n)
+            inks = [line_ink(metrics, metrics.shape(" ".join(w.text for w in words[a:b]))) for a, b in zip(bounds, bounds[1:])]
+            widest = max(i.width_em for i in inks)
+            size = min(region.w_pt / widest, region.h_pt / _height_em(inks, _leading_em(inks, opts, metrics.cap_height_em)))
+            if opts.max_size_pt:
+                size = min(size, opts.max_size_pt)
+            score = size * q.quality(bounds, inks, widest)
+            if best is None or score > best[0] + 1e-6:
+                best = (score, size)
+            if opts.min_size_pt:
+                if size >= opts.min_size_pt and (reaching is None or score > reaching[0] + 1e-6):
+                    reaching = (score, size)
+                if largest is None or size > largest[1] + 1e-6:
+                    largest = (score, size)
+    if opts.min_size_pt and best[1] < opts.min_size_pt:
+        best = reaching or largest
+    return best[1]
+
+
+COSTS = (0.0, 0.35, COST_PLAIN, 2.0, JOINT_LOOSE, JOINT_FUNCTION, JOINT_TERM, JOINT_NAME, JOINT_NUMBER)
+
+
+@PROPERTY
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(("A", "BB", "CCC -", "DDDD", "EE EE", "Ấ Ộ", "FFFFFF")), st.sampled_from(COSTS), st.booleans()),
+        min_size=1,
+        max_size=9,
+    ),
+    st.floats(min_value=20.0, max_value=800.0),
+    st.sampled_from((0.1, 0.5, 1.0, 3.0, 10.0)),
+    st.integers(min_value=1, max_value=6),
+    st.sampled_from((None, 3.0, 12.0, 40.0)),
+)
+def test_search_finds_what_trying_every_set_finds(parts, width, ratio, max_lines, floor):
+    words = [Word(t, len(t.split()), c, pinned=p and c < 1.0) for t, c, p in parts]
+    words[-1] = Word(words[-1].text, words[-1].syllables, 0.0)
+    region = Region(0.0, 0.0, width, width * ratio)
+    opts = FitOptions(max_lines=max_lines, min_size_pt=floor)
+    lines, size = choose_breaks(words, region, FakeMetrics(), opts)
+    assert size == pytest.approx(_brute_force(words, region, FakeMetrics(), opts), rel=1e-9)

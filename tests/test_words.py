@@ -241,3 +241,121 @@ def test_pinned_break_wins_over_a_plain_one():
     pinned = fit(split_words(text, marked="aa bb| cc"), region, Fake(), FitOptions(max_lines=2, min_lines=2))
     assert [l.text for l in plain.lines] == ["aa", "bb cc"]
     assert [l.text for l in pinned.lines] == ["aa bb", "cc"]
+
+
+# ---- phrases: a break inside one is a phrase joint, graded by how badly it reads --------
+# Examples written for these tests (not taken from the judged sets of test_phrases.py).
+
+from poster_gen.words import (  # noqa: E402
+    COST_AFTER_CONJ,
+    COST_JOINT,
+    JOINT_FUNCTION,
+    JOINT_LOOSE,
+    JOINT_NAME,
+    JOINT_NUMBER,
+    JOINT_TERM,
+    default_phrases,
+    is_phrase_joint,
+    phrase_keys,
+)
+
+
+def gap_costs(text: str, **kw) -> dict[str, float]:
+    """'left|right' (the syllables either side of each word boundary) -> the cost of a break there."""
+    words = split_words(text, **kw)
+    return {f"{a.text.split()[-1]}|{b.text.split()[0]}": a.break_cost for a, b in zip(words, words[1:])}
+
+
+def test_joint_grades():
+    assert COST_JOINT == JOINT_LOOSE < JOINT_FUNCTION < JOINT_TERM < JOINT_NAME < JOINT_NUMBER
+    assert not is_phrase_joint(COST_AFTER_CONJ) and not is_phrase_joint(float("inf"))
+
+
+@pytest.mark.parametrize(
+    "text, joint, grade",
+    [
+        ("Chào mừng 95 năm Ngày thành lập", "95|năm", JOINT_NUMBER),  # a number and what it counts
+        ("Đại hội lần thứ XIV của Đảng", "thứ|XIV", JOINT_NUMBER),  # an ordinal
+        ("Đại hội lần thứ XIV của Đảng", "lần|thứ", JOINT_NAME),
+        ("Kỷ niệm ngày 27/7 năm nay", "ngày|27/7", JOINT_NUMBER),  # a date names its day
+        ("Nhiệm kỳ 2026 - 2031 thắng lợi", "kỳ|2026", JOINT_NUMBER),
+        ("Quốc hội khóa XVI họp", "khóa|XVI", JOINT_NUMBER),
+        ("Nhân dân huyện Lộc Bình đoàn kết", "huyện|Lộc", JOINT_NAME),  # administrative word + name
+        ("Nhân dân huyện Lộc Bình đoàn kết", "Lộc|Bình", JOINT_NAME),
+        ("UBND PHƯỜNG HOÀNG VĂN THỤ", "PHƯỜNG|HOÀNG", JOINT_NAME),  # capitals only: two or three syllables
+        ("UBND PHƯỜNG HOÀNG VĂN THỤ", "VĂN|THỤ", JOINT_NAME),
+        ("HỘI NÔNG DÂN TỈNH", "DÂN|TỈNH", JOINT_NAME),  # no name after it: it closes the body before
+        ("Đảng bộ huyện vững mạnh", "bộ|huyện", JOINT_NAME),
+        ("Vì sức khỏe cho những người lao động", "cho|những", JOINT_FUNCTION),  # never end a line on these
+        ("Vì sức khỏe cho những người lao động", "những|người", JOINT_FUNCTION),
+        ("Sống đẹp hơn mỗi ngày", "đẹp|hơn", JOINT_FUNCTION),  # nor start one on these
+        ("Xây dựng chính quyền số", "quyền|số", JOINT_TERM),  # a set term (data/phrases-vi.txt)
+        ("Kiên quyết phòng, chống tham nhũng", "phòng,|chống", JOINT_TERM),  # a word cut by a comma
+        ("Sống xanh, sống sạch, sống khỏe", "sống|sạch,", JOINT_LOOSE),  # a short list item
+        ("Thông tin đúng - đủ - kịp thời", "-|đủ", JOINT_LOOSE),  # one-syllable items
+    ],
+)
+def test_phrase_joints(text, joint, grade):
+    costs = gap_costs(text)
+    assert costs[joint] >= grade, costs
+    assert is_phrase_joint(costs[joint])
+    # the break stays possible: the layout may take it when nothing else fits
+    assert costs[joint] < float("inf")
+
+
+@pytest.mark.parametrize(
+    "text, gap",
+    [
+        ("Chào mừng 95 năm Ngày thành lập", "mừng|95"),  # before a count: fine
+        ("Đại hội lần thứ XIV của Đảng", "XIV|của"),  # before "của": the place to break
+        ("Vì sức khỏe cho những người lao động", "khỏe|cho"),
+        ("Trung tâm Y tế khu vực", "tâm|Y"),  # a text's first word is capitalised as its start
+        ("Lời dạy của Đại tướng Võ Nguyên Giáp", "tướng|Võ"),  # a title, then the name
+        ("Phát triển kinh tế, bảo vệ môi trường", "tế,|bảo"),
+    ],
+)
+def test_allowed_breaks_stay_cheap(text, gap):
+    costs = gap_costs(text)
+    assert not is_phrase_joint(costs[gap]) or costs[gap] == JOINT_LOOSE, costs
+
+
+def test_dates_and_ranges_are_never_broken():
+    words = [w.text for w in split_words("Kỷ niệm (3/2/1930 - 3/2/2026) và nhiệm kỳ 2026 - 2031")]
+    assert "(3/2/1930 - 3/2/2026)" in words
+    assert "2026 - 2031" in words
+
+
+def test_capitals_show_names_only_in_mixed_case():
+    assert gap_costs("Ban Tổ chức Huyện ủy Bình Gia")["ủy|Bình"] >= JOINT_NAME
+    # the same words in capitals: no capitals to read, the campaign's names help instead
+    caps = "BAN TỔ CHỨC HUYỆN ỦY BÌNH GIA"
+    assert "BÌNH GIA" in [w.text for w in split_words(caps, names=phrase_keys(["Bình Gia"]))]
+
+
+def test_phrase_list_file():
+    from poster_gen.resources import data_dir
+
+    lines = [
+        l.strip()
+        for l in (data_dir() / "phrases-vi.txt").read_text(encoding="utf-8").splitlines()
+        if l.strip() and not l.startswith("#")
+    ]
+    assert len(lines) == len(default_phrases()) >= 80
+    assert all(unicodedata.is_normalized("NFC", l) and len(l.split()) >= 2 for l in lines)
+    assert len({syllable_key(l) for l in lines}) == len(lines)  # no duplicates
+    assert (data_dir() / "phrases-vi.LICENSE.txt").is_file()
+    assert "phrases-vi.txt" in (data_dir() / "README.md").read_text(encoding="utf-8")
+
+
+def test_phrase_rules_keep_the_text():
+    text = "Nhiệt liệt chào mừng 50 năm Ngày thành lập Hội (15/10/1930 - 15/10/1980) tại xã Yên Bình!"
+    words = split_words(text)
+    assert " ".join(w.text for w in words) == text
+    assert all(0 <= w.break_cost for w in words) and words[-1].break_cost == 0.0
+
+
+def test_a_preferred_break_overrides_a_phrase_joint():
+    text = "Nhân dân huyện Lộc Bình đoàn kết"
+    assert is_phrase_joint(gap_costs(text)["huyện|Lộc"])
+    marked = gap_costs(text, marked="Nhân dân huyện| Lộc Bình đoàn kết")
+    assert marked["huyện|Lộc"] == 0.0
