@@ -9,6 +9,7 @@ from poster_gen.campaign import Campaign, Slogan, Unit
 from poster_gen.compose import Artwork, Legibility, compose
 from poster_gen.design import Design, load_design
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import _
 from poster_gen.pdf import PdfOptions, write_pdf
 from poster_gen.png import PngOptions, write_png
 from poster_gen.output import inside, refuse_foreign
@@ -62,7 +63,7 @@ class Result:
 def parse_formats(spec: str) -> tuple[str, ...]:
     fmts = tuple(dict.fromkeys(f.strip().lower() for f in spec.split(",") if f.strip()))
     if not fmts:
-        raise PosterGenError("--format is empty; give pdf, png or pdf,png")
+        raise PosterGenError(_("--format is empty; give pdf, png or pdf,png"))
     for f in fmts:
         if f not in FORMATS:
             raise PosterGenError(unknown_choice("format", f, list(FORMATS)))
@@ -73,7 +74,9 @@ def find_unit(campaign: Campaign, unit_id: str) -> Unit:
     try:
         return campaign.unit(unit_id)
     except KeyError:
-        raise PosterGenError(unknown_choice("unit", unit_id, [u.id for u in campaign.units], extra="see 'poster-gen units'")) from None
+        raise PosterGenError(
+            unknown_choice("unit", unit_id, [u.id for u in campaign.units], extra=_("see 'poster-gen units'"))
+        ) from None
 
 
 def find_slogan(campaign: Campaign, slogan_id: str) -> Slogan:
@@ -81,7 +84,7 @@ def find_slogan(campaign: Campaign, slogan_id: str) -> Slogan:
         return campaign.slogan(slogan_id)
     except KeyError:
         raise PosterGenError(
-            unknown_choice("slogan", slogan_id, [s.id for s in campaign.slogans], extra="see 'poster-gen slogans'")
+            unknown_choice("slogan", slogan_id, [s.id for s in campaign.slogans], extra=_("see 'poster-gen slogans'"))
         ) from None
 
 
@@ -91,18 +94,22 @@ def draft_slogan(text: str) -> Slogan:
     # the length is checked before any layout: setting a text grows faster than its length
     if len(text) > 4 * MAX_SLOGAN_CHARS + 100 or len(text := clean(text)) > MAX_SLOGAN_CHARS:
         raise PosterGenError(
-            f"--text: {len(text):,} characters is over the {MAX_SLOGAN_CHARS}-character limit for a slogan; shorten it"
+            _("--text: {length} characters is over the {limit}-character limit for a slogan; shorten it").format(
+                length=f"{len(text):,}", limit=MAX_SLOGAN_CHARS
+            )
         )
     if not text:
-        raise PosterGenError("--text is empty; give the slogan in quotes, e.g. --text \"Đổi mới sáng tạo\"")
+        raise PosterGenError(_("--text is empty; give the slogan in quotes, e.g. --text \"Đổi mới sáng tạo\""))
     bad = next((ch for ch in text if "\ud800" <= ch <= "\udfff"), None)
     if bad is not None:  # bytes of the command line that were not UTF-8
         raise PosterGenError(
-            f"--text: has bytes that are not UTF-8 (U+{ord(bad):04X}); set the terminal to UTF-8 and type the slogan again"
+            _("--text: has bytes that are not UTF-8 ({code}); set the terminal to UTF-8 and type the slogan again").format(
+                code=f"U+{ord(bad):04X}"
+            )
         )
     legacy = legacy_problem(text)
     if legacy:
-        raise PosterGenError(f"--text: {legacy}")
+        raise PosterGenError(_("--text: {problem}").format(problem=legacy))
     return Slogan(id=DRAFT_ID, text=text)
 
 
@@ -122,7 +129,7 @@ def make_job(
     elif slogan_id is not None:
         slogan, draft = find_slogan(campaign, slogan_id), False
     else:
-        raise PosterGenError("give --slogan ID (see 'poster-gen slogans') or --text \"...\"")
+        raise PosterGenError(_("give --slogan ID (see 'poster-gen slogans') or --text \"...\""))
     size = resolve_size(size_spec, dpi)
     design = load_design(design_id, design_dirs)
     return Job(unit, slogan, size, design, draft)

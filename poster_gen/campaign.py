@@ -13,6 +13,7 @@ from pathlib import Path
 
 from poster_gen import limits
 from poster_gen.errors import CampaignError
+from poster_gen.i18n import N_, _
 from poster_gen.text import clean, legacy_problem, one_line, shown
 
 # An id is a slug: parts of a-z and 0-9 joined by single '-'. Ids name the
@@ -20,7 +21,8 @@ from poster_gen.text import clean, legacy_problem, one_line, shown
 # folder per unit: an id never contains '_' nor '--', so either can separate
 # the parts of a name, and a name decodes back to exactly one artwork.
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-SLUG_RULE = f"an id is a slug: a-z and 0-9 in parts joined by single '-', at most {limits.MAX_ID_CHARS} characters"
+# the rule, translated where it is shown: see slug_rule()
+SLUG_RULE = N_("an id is a slug: a-z and 0-9 in parts joined by single '-', at most {max} characters")
 DRAFT_ID = "draft"  # the slogan id of a draft set with render --text
 # device names Windows refuses as a folder name, whatever the case or extension
 WINDOWS_RESERVED = frozenset(
@@ -136,16 +138,16 @@ def load_campaign(path: str | Path) -> Campaign:
         with open(path, "rb") as fh:
             raw = fh.read(limits.MAX_TOML_BYTES + 1)
     except FileNotFoundError:
-        raise CampaignError(source, ["file not found; give an existing campaign file with --campaign"]) from None
+        raise CampaignError(source, [_("file not found; give an existing campaign file with --campaign")]) from None
     except OSError as exc:
-        raise CampaignError(source, [f"cannot read it ({exc.strerror})"]) from None
+        raise CampaignError(source, [_("cannot read it ({reason})").format(reason=exc.strerror)]) from None
     if len(raw) > limits.MAX_TOML_BYTES:  # it grew while we looked, or is not a regular file
         raise CampaignError(source, [_too_large(len(raw))])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CampaignError(
-            source, [f"not UTF-8 text (bad byte at offset {exc.start}); save the file as UTF-8"]
+            source, [_("not UTF-8 text (bad byte at offset {offset}); save the file as UTF-8").format(offset=exc.start)]
         ) from None
     try:
         data = limits.loads_toml(text, source)
@@ -171,7 +173,6 @@ def toml_error(text: str, exc: Exception) -> str:
     if lineno is None:  # Python before 3.14 says it only in the message
         m = re.search(r"\(at line (\d+), column \d+\)", raw)
         lineno = int(m.group(1)) if m else None
-    where = f"line {lineno}" if lineno else "the file"
     line = text.splitlines()[lineno - 1] if lineno and 0 < lineno <= len(text.splitlines()) else ""
     cause = ""
     if _QUOTED_VALUE.match(line):
@@ -180,69 +181,123 @@ def toml_error(text: str, exc: Exception) -> str:
         if value.startswith('"""'):
             cause = ""
         elif quotes > 2:
-            cause = ('straight quotes (") inside a text in quotes end the text early: write the inner quotes as '
-                     "“ ” (curly quotes, as memos do) or as \\\", or put the whole text in single quotes '…'")
+            cause = _('straight quotes (") inside a text in quotes end the text early: write the inner quotes as '
+                      "“ ” (curly quotes, as memos do) or as \\\", or put the whole text in single quotes '…'")
         elif quotes == 1:
-            cause = 'the text has no closing quote ("): add it at the end of the text'
+            cause = _('the text has no closing quote ("): add it at the end of the text')
     if not cause and _DATE_IN_QUOTES.match(line):
-        cause = "a date is written without quotes: event_date = 2025-09-02"
+        cause = _("a date is written without quotes: event_date = 2025-09-02")
+    # (the parser's own words, in brackets, stay in English: they come from Python)
+    if cause and lineno:
+        return _("TOML syntax error at line {line}: {cause} ({detail})").format(line=lineno, cause=cause, detail=raw)
     if cause:
-        return f"TOML syntax error at {where}: {cause} ({raw})"
-    return f"TOML syntax error: {raw}; fix the file at that line"
+        return _("TOML syntax error in the file: {cause} ({detail})").format(cause=cause, detail=raw)
+    return _("TOML syntax error: {detail}; fix the file at that line").format(detail=raw)
 
 
 def _too_large(size: int) -> str:
-    return (
-        f"{size / 1e6:.1f} MB is over the {limits.MAX_TOML_BYTES / 1e6:.0f} MB limit for a campaign file; "
-        "check that it is the right file"
-    )
+    return _(
+        "{size:.1f} MB is over the {limit:.0f} MB limit for a campaign file; check that it is the right file"
+    ).format(size=size / 1e6, limit=limits.MAX_TOML_BYTES / 1e6)
+
+
+def slug_rule() -> str:
+    """The rule for ids, in the user's language."""
+    return _(SLUG_RULE).format(max=limits.MAX_ID_CHARS)
+
+
+# A TOML value's type in the words of the README, translated where it is shown
+# (first match wins: a bool is an int, a datetime is a date).
+_KIND_WORDS: tuple[tuple[type, str], ...] = (
+    (bool, N_("true/false")),
+    (int, N_("a whole number ({value})")),
+    (float, N_("a number ({value})")),
+    (str, N_("text")),
+    (dt.datetime, N_("a date and time")),
+    (dt.date, N_("a date")),
+    (dt.time, N_("a time of day")),
+    (list, N_("a list")),
+    (dict, N_("a table")),
+)
 
 
 def _kind_of(value: object) -> str:
     """A TOML value's type in the words of the README."""
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, int):
-        return f"a whole number ({value})"
-    if isinstance(value, float):
-        return f"a number ({value})"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, dt.datetime):
-        return "a date and time"
-    if isinstance(value, dt.date):
-        return "a date"
-    if isinstance(value, dt.time):
-        return "a time of day"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
+    for kind, words in _KIND_WORDS:
+        if isinstance(value, kind):
+            return _(words).format(value=value)
     return type(value).__name__
+
+
+# Messages that differ by what is checked: whole sentences, so that each reads
+# naturally once translated (never a sentence glued from translated pieces).
+_TOO_LONG = {
+    "name": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for the campaign's name; "
+               "shorten it"),
+    "short_name": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for the campaign's "
+                     "short name; shorten it"),
+    "lead_in": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for the words before the "
+                  "campaign's name; shorten it"),
+    "issuer": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for an issuer; shorten it"),
+    "number": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for a document number; "
+                 "shorten it"),
+    "slogan": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for a slogan; shorten it"),
+    "breaks": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for a slogan with its "
+                 "break marks; shorten it"),
+    "unit_name": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for a unit's name; "
+                    "shorten it"),
+    "kind": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for a kind; shorten it"),
+    "code": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for a code; shorten it"),
+    "heading": N_("{where}: '{key}' is {n:,} characters, over the {limit:,}-character limit for a heading; shorten it"),
+}
+# the examples of a good id, and the messages about ids, for a slogan and for a unit
+_ID_EXAMPLE = {"slogan": N_('"1" or "khoi-nguon"'), "unit": N_('"xa-bang-mac"')}
+_ID_NOT_TEXT = {
+    "slogan": N_("{where}: slogan id must be text in quotes, not {kind}; {rule}, e.g. {example}"),
+    "unit": N_("{where}: unit id must be text in quotes, not {kind}; {rule}, e.g. {example}"),
+}
+_ID_REFUSED = {
+    "slogan": N_("{where}: slogan id '{id}' {reason}; {rule}, e.g. {example}"),
+    "unit": N_("{where}: unit id '{id}' {reason}; {rule}, e.g. {example}"),
+}
+_ID_DUPLICATE = {
+    "slogan": N_("{where}: duplicate slogan id '{id}'; each slogan needs its own id"),
+    "unit": N_("{where}: duplicate unit id '{id}'; each unit needs its own id"),
+}
+_NOT_TABLES = {
+    "slogans": N_("'slogans' must be [[slogans]] tables (double brackets), one per entry, each with id and text"),
+    "units": N_("'units' must be [[units]] tables (double brackets), one per entry, each with id and name"),
+}
+_NO_TABLES = {
+    "slogans": N_("no slogans: add [[slogans]] tables with id and text"),
+    "units": N_("no units: add [[units]] tables with id and name"),
+}
 
 
 def id_problem(tid: str, what: str) -> str | None:
     """Why ``tid`` cannot be the id of a ``what`` ("slogan" or "unit"), or None when it can."""
+    # each reason follows "slogan id 'x'" / "unit id 'x'" in the message (see _ID_REFUSED)
     if not tid:
-        return "is empty"
+        return _("is empty")
     if len(tid) > limits.MAX_ID_CHARS:
-        return f"is {len(tid):,} characters, over the {limits.MAX_ID_CHARS}-character limit"
+        return _("is {n:,} characters, over the {limit}-character limit").format(n=len(tid), limit=limits.MAX_ID_CHARS)
     if SLUG.match(tid):
         if what == "slogan" and tid == DRAFT_ID:
-            return "is reserved: it names the drafts set with render --text"
+            return _("is reserved: it names the drafts set with render --text")
         if what == "unit" and tid in WINDOWS_RESERVED:
-            return "is a device name that Windows refuses as a folder name"
+            return _("is a device name that Windows refuses as a folder name")
         return None
     if tid in (".", ".."):
-        return "names the output folder itself or the one above it"
+        return _("names the output folder itself or the one above it")
     bad = sorted({ch for ch in tid if not ("a" <= ch <= "z" or "0" <= ch <= "9" or ch == "-")})
     if bad:
-        listed = ", ".join(f"'{shown(ch)}'" if ch != " " else "space" for ch in bad[:8])
-        hint = "; use lower case" if any(ch.isupper() for ch in bad) else ""
-        return f"has characters other than a-z, 0-9 and '-' ({listed}){hint}"
+        listed = ", ".join(f"'{shown(ch)}'" if ch != " " else _("space") for ch in bad[:8])
+        if any(ch.isupper() for ch in bad):
+            return _("has characters other than a-z, 0-9 and '-' ({chars}); use lower case").format(chars=listed)
+        return _("has characters other than a-z, 0-9 and '-' ({chars})").format(chars=listed)
     if "--" in tid:
-        return "has '--'; the parts of an id are joined by a single '-'"
-    return "starts or ends with '-'"
+        return _("has '--'; the parts of an id are joined by a single '-'")
+    return _("starts or ends with '-'")
 
 
 def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
@@ -250,27 +305,28 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
 
     def unknown(where: str, table: dict, allowed: set[str]) -> None:
         for key in sorted(set(table) - allowed):
-            problems.append(f"{where}: unknown key '{shown(key)}' (allowed: {', '.join(sorted(allowed))})")
+            problems.append(_("{where}: unknown key '{key}' (allowed: {allowed})").format(
+                where=where, key=shown(key), allowed=", ".join(sorted(allowed))))
 
     def text_field(
-        where: str, table: dict, key: str, required: bool = True, limit: int = limits.MAX_NAME_CHARS, what: str = "a name"
+        where: str, table: dict, key: str, what: str, required: bool = True, limit: int = limits.MAX_NAME_CHARS
     ) -> str:
+        """``what``: the key of the message for a text over ``limit`` in _TOO_LONG."""
         if key not in table:
             if required:
-                problems.append(f"{where}: missing '{key}'")
+                problems.append(_("{where}: missing '{key}'").format(where=where, key=key))
             return ""
         value = table[key]
         if not isinstance(value, str):
-            problems.append(f"{where}: '{key}' must be text in quotes, not {_kind_of(value)}")
+            problems.append(_("{where}: '{key}' must be text in quotes, not {kind}").format(
+                where=where, key=key, kind=_kind_of(value)))
             return ""
         # a text far over the limit is refused before it is cleaned (cleaning is linear, but why spend it)
         if len(value) > 4 * limit + 100 or len(value := clean(value)) > limit:
-            problems.append(
-                f"{where}: '{key}' is {len(value):,} characters, over the {limit:,}-character limit for {what}; shorten it"
-            )
+            problems.append(_(_TOO_LONG[what]).format(where=where, key=key, n=len(value), limit=limit))
             return ""
         if required and not value:
-            problems.append(f"{where}: '{key}' is empty")
+            problems.append(_("{where}: '{key}' is empty").format(where=where, key=key))
         legacy = legacy_problem(value)
         if legacy:
             problems.append(f"{where}: '{key}': {legacy}")
@@ -279,7 +335,8 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
     def date_field(where: str, table: dict, key: str, required: bool) -> dt.date | None:
         if key not in table:
             if required:
-                problems.append(f"{where}: missing '{key}' (write it as YYYY-MM-DD, no quotes)")
+                problems.append(_("{where}: missing '{key}' (write it as YYYY-MM-DD, no quotes)").format(
+                    where=where, key=key))
             return None
         value = table[key]
         date = None
@@ -294,128 +351,135 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
                 pass
         if date is None:
             given = repr(shown(value)) if isinstance(value, str) else _kind_of(value)
-            problems.append(f"{where}: '{key}' = {given} is not a date (write it as YYYY-MM-DD, e.g. 2024-04-21)")
+            problems.append(
+                _("{where}: '{key}' = {given} is not a date (write it as YYYY-MM-DD, e.g. 2024-04-21)").format(
+                    where=where, key=key, given=given)
+            )
             return None
         if not EARLIEST_DATE <= date <= LATEST_DATE:
             problems.append(
-                f"{where}: '{key}' = {date.isoformat()} is out of range; give a date from "
-                f"{EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()}"
+                _("{where}: '{key}' = {date} is out of range; give a date from {earliest} to {latest}").format(
+                    where=where, key=key, date=date.isoformat(), earliest=EARLIEST_DATE.isoformat(),
+                    latest=LATEST_DATE.isoformat())
             )
             return None
         return date
 
     if not isinstance(data, dict):
-        raise CampaignError(one_line(source), [f"the campaign must be a TOML document of tables, not {_kind_of(data)}"])
-    unknown("top level", data, _TOP_KEYS)
+        raise CampaignError(one_line(source), [
+            _("the campaign must be a TOML document of tables, not {kind}").format(kind=_kind_of(data))])
+    unknown(_("top level"), data, _TOP_KEYS)
 
     camp = data.get("campaign")
     if not isinstance(camp, dict):
         if camp is None:
-            problems.append("missing [campaign] table with name and event_date")
+            problems.append(_("missing [campaign] table with name and event_date"))
         else:
-            problems.append(f"'campaign' must be a [campaign] table with name and event_date, not {_kind_of(camp)}")
+            problems.append(_("'campaign' must be a [campaign] table with name and event_date, not {kind}").format(
+                kind=_kind_of(camp)))
         camp = {}
     unknown("[campaign]", camp, _CAMPAIGN_KEYS)
-    name = text_field("[campaign]", camp, "name", what="the campaign's name")
-    short_name = text_field("[campaign]", camp, "short_name", required=False, what="the campaign's short name")
-    lead_in = text_field("[campaign]", camp, "lead_in", required=False, limit=MAX_LEAD_IN_CHARS,
-                         what="the words before the campaign's name")
-    issuer = text_field("[campaign]", camp, "issuer", required=False, what="an issuer")
+    name = text_field("[campaign]", camp, "name", "name")
+    short_name = text_field("[campaign]", camp, "short_name", "short_name", required=False)
+    lead_in = text_field("[campaign]", camp, "lead_in", "lead_in", required=False, limit=MAX_LEAD_IN_CHARS)
+    issuer = text_field("[campaign]", camp, "issuer", "issuer", required=False)
     event_date = date_field("[campaign]", camp, "event_date", required=True)
     docs: list[Document] = []
     raw_docs = camp.get("documents", [])
     if not isinstance(raw_docs, list):
         problems.append(
-            f"[campaign]: 'documents' must be a list of [[campaign.documents]] tables, not {_kind_of(raw_docs)}"
+            _("[campaign]: 'documents' must be a list of [[campaign.documents]] tables, not {kind}").format(
+                kind=_kind_of(raw_docs))
         )
         raw_docs = []
     for i, d in enumerate(raw_docs, 1):
         where = f"[[campaign.documents]] #{i}"
         if not isinstance(d, dict):
-            problems.append(f"{where}: must be a table, not {_kind_of(d)}")
+            problems.append(_("{where}: must be a table, not {kind}").format(where=where, kind=_kind_of(d)))
             continue
         unknown(where, d, _DOC_KEYS)
         docs.append(
             Document(
-                number=text_field(where, d, "number", limit=MAX_DOC_NUMBER_CHARS, what="a document number"),
+                number=text_field(where, d, "number", "number", limit=MAX_DOC_NUMBER_CHARS),
                 date=date_field(where, d, "date", required=False),
-                issuer=text_field(where, d, "issuer", required=False, what="an issuer"),
+                issuer=text_field(where, d, "issuer", "issuer", required=False),
             )
         )
 
-    def tables(key: str, hint: str):
+    def tables(key: str):
         """(where, table) for each [[key]] table; problems noted for the rest."""
         raw = data.get(key)
         if isinstance(raw, dict):
-            problems.append(f"'{key}' must be [[{key}]] tables (double brackets), one per entry, each with {hint}")
+            problems.append(_(_NOT_TABLES[key]))
             return
         if not isinstance(raw, list) or not raw:
-            problems.append(f"no {key}: add [[{key}]] tables with {hint}")
+            problems.append(_(_NO_TABLES[key]))
             return
         for i, t in enumerate(raw, 1):
             where = f"[[{key}]] #{i}"
             if isinstance(t, dict):
                 yield i, where, t
             else:
-                problems.append(f"{where}: must be a table, not {_kind_of(t)}")
+                problems.append(_("{where}: must be a table, not {kind}").format(where=where, kind=_kind_of(t)))
 
-    def table_id(i: int, where: str, t: dict, what: str, example: str, seen: set[str]) -> str:
+    def table_id(i: int, where: str, t: dict, what: str, seen: set[str]) -> str:
+        """``what``: "slogan" or "unit"."""
+        example = _(_ID_EXAMPLE[what])
         if "id" not in t:
-            problems.append(f"{where}: missing 'id'; {SLUG_RULE}, e.g. {example}")
+            problems.append(_("{where}: missing 'id'; {rule}, e.g. {example}").format(
+                where=where, rule=slug_rule(), example=example))
             return f"#{i}"
         tid = t["id"]
         if isinstance(tid, int) and not isinstance(tid, bool):
             tid = str(tid)
         if not isinstance(tid, str):
-            problems.append(
-                f"{where}: {what} id must be text in quotes, not {_kind_of(tid)}; {SLUG_RULE}, e.g. {example}"
-            )
+            problems.append(_(_ID_NOT_TEXT[what]).format(
+                where=where, kind=_kind_of(tid), rule=slug_rule(), example=example))
             return f"#{i}"
         reason = id_problem(tid, what)
         if reason:
-            rule = "choose another id" if SLUG.match(tid) else SLUG_RULE  # reserved, or not a slug
-            problems.append(f"{where}: {what} id '{shown(tid)}' {reason}; {rule}, e.g. {example}")
+            rule = _("choose another id") if SLUG.match(tid) else slug_rule()  # reserved, or not a slug
+            problems.append(_(_ID_REFUSED[what]).format(
+                where=where, id=shown(tid), reason=reason, rule=rule, example=example))
             return f"#{i}"
         if tid in seen:
-            problems.append(f"{where}: duplicate {what} id '{tid}'; each {what} needs its own id")
+            problems.append(_(_ID_DUPLICATE[what]).format(where=where, id=tid))
         seen.add(tid)
         return tid
 
     slogans: list[Slogan] = []
     seen_slogans: set[str] = set()
-    for i, where, s in tables("slogans", "id and text"):
+    for i, where, s in tables("slogans"):
         unknown(where, s, _SLOGAN_KEYS)
-        sid = table_id(i, where, s, "slogan", '"1" or "khoi-nguon"', seen_slogans)
-        where = f"{where} (id {sid})"
-        text = text_field(where, s, "text", limit=limits.MAX_SLOGAN_CHARS, what="a slogan")
+        sid = table_id(i, where, s, "slogan", seen_slogans)
+        where = _("{where} (id {id})").format(where=where, id=sid)
+        text = text_field(where, s, "text", "slogan", limit=limits.MAX_SLOGAN_CHARS)
         breaks = None
         if "breaks" in s:
             # the text again with break marks added: at most one mark per character
-            breaks = text_field(
-                where, s, "breaks", limit=2 * limits.MAX_SLOGAN_CHARS, what="a slogan with its break marks"
-            )
+            breaks = text_field(where, s, "breaks", "breaks", limit=2 * limits.MAX_SLOGAN_CHARS)
             plain = clean(breaks.replace(BREAK_PREFER, " ").replace(BREAK_FORBID, " "))
             if breaks and text and plain != text:
                 problems.append(
-                    f"{where}: 'breaks' must be the same text as 'text' with only "
-                    f"'{BREAK_PREFER}' (preferred break) and '{BREAK_FORBID}' (no break) added"
+                    _("{where}: 'breaks' must be the same text as 'text' with only '{prefer}' (preferred break) "
+                      "and '{forbid}' (no break) added").format(where=where, prefer=BREAK_PREFER, forbid=BREAK_FORBID)
                 )
                 breaks = None
         slogans.append(Slogan(id=sid, text=text, breaks=breaks or None))
 
     units: list[Unit] = []
     seen_units: set[str] = set()
-    for i, where, u in tables("units", "id and name"):
+    for i, where, u in tables("units"):
         unknown(where, u, _UNIT_KEYS)
-        uid = table_id(i, where, u, "unit", '"xa-bang-mac"', seen_units)
-        where = f"{where} (id {uid})"
+        uid = table_id(i, where, u, "unit", seen_units)
+        where = _("{where} (id {id})").format(where=where, id=uid)
         units.append(
             Unit(
                 id=uid,
-                name=text_field(where, u, "name", what="a unit's name"),
-                kind=text_field(where, u, "kind", required=False, limit=MAX_KIND_CHARS, what="a kind"),
-                code=text_field(where, u, "code", required=False, limit=MAX_CODE_CHARS, what="a code"),
-                heading=text_field(where, u, "heading", required=False, what="a heading"),
+                name=text_field(where, u, "name", "unit_name"),
+                kind=text_field(where, u, "kind", "kind", required=False, limit=MAX_KIND_CHARS),
+                code=text_field(where, u, "code", "code", required=False, limit=MAX_CODE_CHARS),
+                heading=text_field(where, u, "heading", "heading", required=False),
             )
         )
 
@@ -442,7 +506,9 @@ def _campaign_error(source: str, problems: list[str]) -> CampaignError:
     if len(problems) <= MAX_LISTED_PROBLEMS:
         return CampaignError(source, problems)
     more = len(problems) - MAX_LISTED_PROBLEMS
-    err = CampaignError(source, [*problems[:MAX_LISTED_PROBLEMS], f"and {more:,} more problems like these"])
+    err = CampaignError(
+        source, [*problems[:MAX_LISTED_PROBLEMS], _("and {n:,} more problems like these").format(n=more)]
+    )
     err.problems = list(problems)
     return err
 

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from poster_gen.campaign import Campaign
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import N_, _, language, ngettext
 from poster_gen.sizes import MAX_PIXELS, PT_PER_MM, px
 from poster_gen.text import clean, upper
 
@@ -87,10 +88,28 @@ _PIECE = 1 << 20  # read and inflate in pieces of this size
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 
 
+class Code:
+    """The problem codes: machine-readable, in English whatever the user's language (JSON ``code``)."""
+
+    READ = "read"
+    BOXES = "boxes"
+    FONTS = "fonts"
+    COLOR = "color"
+    TEXT = "text"
+    PDFX = "pdfx"
+    PNG = "png"
+    SIZE = "size"
+    DPI = "dpi"
+    METADATA = "metadata"
+
+
+WARNING = "warning"  # a Problem's severity when it does not fail the file
+
+
 @dataclass(frozen=True)
 class Problem:
-    code: str  # short tag: read, boxes, fonts, color, text, pdfx, png, size, dpi, metadata
-    message: str  # one line: what is wrong and what was expected
+    code: str  # short tag (Code): read, boxes, fonts, color, text, pdfx, png, size, dpi, metadata
+    message: str  # one line in the user's language: what is wrong and what was expected
     severity: str = "error"  # error | warning
 
     def __post_init__(self) -> None:
@@ -158,11 +177,13 @@ def collect_files(args: list[str | Path]) -> list[Path]:
         elif p.is_file():
             out.append(p)
         elif p.exists():
-            raise PosterGenError(f"{p}: not a regular file; give PDF or PNG files or a folder")
+            raise PosterGenError(_("{path}: not a regular file; give PDF or PNG files or a folder").format(path=p))
         else:
-            raise PosterGenError(f"{p}: no such file; give PDF or PNG files written by poster-gen, or their folder")
+            raise PosterGenError(
+                _("{path}: no such file; give PDF or PNG files written by poster-gen, or their folder").format(path=p)
+            )
     if not out:
-        raise PosterGenError("no PDF or PNG files to check; give files or a folder that holds some")
+        raise PosterGenError(_("no PDF or PNG files to check; give files or a folder that holds some"))
     return list(dict.fromkeys(out))
 
 
@@ -177,18 +198,22 @@ def _files_in(folder: Path) -> list[Path]:
             with os.scandir(d) as it:
                 entries = list(it)
         except OSError as exc:
-            raise PosterGenError(f"{d}: cannot read the folder ({exc.strerror}); check its permissions") from None
+            raise PosterGenError(_("{path}: cannot read the folder ({reason}); check its permissions").format(
+                path=d, reason=exc.strerror)) from None
         for e in entries:
             q = Path(e.path)
             if e.is_symlink():
                 try:
                     target = q.resolve()
                 except (OSError, RuntimeError):  # a loop of links (RuntimeError before Python 3.13)
-                    raise PosterGenError(f"{q}: a link that loops back on itself; remove the link") from None
+                    raise PosterGenError(
+                        _("{path}: a link that loops back on itself; remove the link").format(path=q)
+                    ) from None
                 if not target.is_relative_to(root):
                     raise PosterGenError(
-                        f"{q}: a link to {target}, outside {folder}; check does not follow links out of a folder, "
-                        "so give that file or folder itself, or remove the link"
+                        _("{path}: a link to {target}, outside {folder}; check does not follow links out of a folder, "
+                          "so give that file or folder itself, or remove the link").format(
+                            path=q, target=target, folder=folder)
                     )
             elif e.is_dir(follow_symlinks=False):
                 todo.append(q)
@@ -204,20 +229,32 @@ def check_files(paths, campaign: Campaign | None = None, color: str | None = Non
 
 # what a file's first bytes say it is
 _SIGNATURES = (
-    (b"%PDF-", "pdf"), (PNG_SIGNATURE, "png"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"PK\x03\x04", "a ZIP archive"), (b"II*\x00", "a TIFF image"), (b"MM\x00*", "a TIFF image"),
-    (b"%!PS", "a PostScript file"), (b"\x1f\x8b", "a gzip archive"),
+    (b"%PDF-", "pdf"), (PNG_SIGNATURE, "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF8", "gif"),
+    (b"PK\x03\x04", "zip"), (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"), (b"%!PS", "postscript"),
+    (b"\x1f\x8b", "gzip"),
 )
+# the problem of a file that is neither a PDF nor a PNG, by what it is
+_NOT_ARTWORK = {
+    "jpeg": N_("the file is a JPEG image; render it again"),
+    "gif": N_("the file is a GIF image; render it again"),
+    "zip": N_("the file is a ZIP archive; render it again"),
+    "tiff": N_("the file is a TIFF image; render it again"),
+    "postscript": N_("the file is a PostScript file; render it again"),
+    "gzip": N_("the file is a gzip archive; render it again"),
+    "webp": N_("the file is a WebP image; render it again"),
+    "empty": N_("the file is empty; render it again"),
+    "other": N_("the file is neither a PDF nor a PNG (wrong signature); render it again"),
+}
 
 
 def _sniff(head: bytes) -> str:
-    """'pdf', 'png', or what else the first bytes of a file show it is."""
+    """'pdf', 'png', or what else the first bytes of a file show it is (a key of _NOT_ARTWORK)."""
     for magic, kind in _SIGNATURES:
         if head.startswith(magic):
             return kind
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "a WebP image"
-    return "empty" if not head else "neither a PDF nor a PNG (wrong signature)"
+        return "webp"
+    return "empty" if not head else "other"
 
 
 def check_file(path: str | Path, campaign: Campaign | None = None, color: str | None = None) -> FileCheck:
@@ -231,34 +268,40 @@ def check_file(path: str | Path, campaign: Campaign | None = None, color: str | 
     try:
         st = os.stat(path)
         if not stat.S_ISREG(st.st_mode):
-            raise PosterGenError(f"{path}: not a regular file; give PDF or PNG files or a folder")
+            raise PosterGenError(_("{path}: not a regular file; give PDF or PNG files or a folder").format(path=path))
         with open(path, "rb") as fh:
             head = fh.read(16)
     except OSError as exc:
-        raise PosterGenError(f"{path}: cannot read it ({exc.strerror}); check the path") from None
+        raise PosterGenError(
+            _("{path}: cannot read it ({reason}); check the path").format(path=path, reason=exc.strerror)
+        ) from None
     kind = _sniff(head)
     named = path.suffix.lower()
     if kind not in ("pdf", "png"):
         shown = named.lstrip(".") if named in (".pdf", ".png") else "unknown"
-        return FileCheck(str(path), shown, (Problem("read", f"the file is {kind}; render it again"),))
+        return FileCheck(str(path), shown, (Problem(Code.READ, _(_NOT_ARTWORK[kind])),))
     if named != f".{kind}":
-        what = f"named {path.suffix}" if path.suffix else "named without an extension"
-        return FileCheck(str(path), kind, (
-            Problem("read", f"the file is a {kind.upper()} but {what}; give it its .{kind} name, or render it again"),
-        ))
+        if path.suffix:
+            why = _("the file is a {kind} but named {suffix}; give it its .{ext} name, or render it again").format(
+                kind=kind.upper(), suffix=path.suffix, ext=kind)
+        else:
+            why = _("the file is a {kind} but named without an extension; give it its .{ext} name, or render it "
+                    "again").format(kind=kind.upper(), ext=kind)
+        return FileCheck(str(path), kind, (Problem(Code.READ, why),))
     limit = MAX_PDF_BYTES if kind == "pdf" else MAX_PNG_BYTES
     if st.st_size > limit:
-        return FileCheck(str(path), kind, (
-            Problem("read", f"the {kind.upper()} is {st.st_size / _MB:,.0f} MB, over the {limit / _MB:,.0f} MB "
-                            f"limit for a poster-gen {kind.upper()}; check that it is the right file"),
-        ), facts={"bytes": st.st_size})
+        why = _("the {kind} is {mb} MB, over the {limit} MB limit for a poster-gen {kind}; check that it is the right "
+                "file").format(kind=kind.upper(), mb=_num(st.st_size / _MB, ",.0f"), limit=_num(limit / _MB, ",.0f"))
+        return FileCheck(str(path), kind, (Problem(Code.READ, why),), facts={"bytes": st.st_size})
     if kind == "png":
         return _check_png(path, campaign)
     try:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise PosterGenError(f"{path}: cannot read it ({exc.strerror}); check the path") from None
+        raise PosterGenError(
+            _("{path}: cannot read it ({reason}); check the path").format(path=path, reason=exc.strerror)
+        ) from None
     return _check_pdf(path, data, campaign, color)
 
 
@@ -281,7 +324,8 @@ class _Claim:
     width_mm: float
     height_mm: float
     bleed_mm: float
-    source: str  # what the numbers come from, for messages
+    source: str  # what the numbers come from, for messages: a size id, or the file's trim_mm and bleed_mm keywords
+    by_size: bool  # the source is a size id
 
 
 def _size_claims(kw: dict[str, str]) -> tuple[list[_Claim], list[Problem]]:
@@ -293,17 +337,20 @@ def _size_claims(kw: dict[str, str]) -> tuple[list[_Claim], list[Problem]]:
     if size_id:
         try:
             s = resolve_size(size_id)
-            claims.append(_Claim(s.width_mm, s.height_mm, s.bleed_mm, f"size {size_id}"))
+            claims.append(_Claim(s.width_mm, s.height_mm, s.bleed_mm, size_id, True))
         except PosterGenError:
-            problems.append(Problem("size", f"claims size '{size_id}', which poster-gen does not know", "warning"))
+            problems.append(Problem(Code.SIZE, _("claims size '{size}', which poster-gen does not know").format(
+                size=size_id), WARNING))
     trim = kw.get("trim_mm")
     if trim:
         m = re.match(r"^([\d.]+)x([\d.]+)$", trim)
         bleed = _float(kw.get("bleed_mm"))
         if m and bleed is not None:
-            claims.append(_Claim(float(m.group(1)), float(m.group(2)), bleed, f"trim_mm={trim}, bleed_mm={kw['bleed_mm']}"))
+            claims.append(_Claim(float(m.group(1)), float(m.group(2)), bleed,
+                                 f"trim_mm={trim}, bleed_mm={kw['bleed_mm']}", False))
         else:
-            problems.append(Problem("metadata", f"cannot read trim_mm='{trim}' / bleed_mm in /Keywords"))
+            problems.append(Problem(Code.METADATA, _("cannot read trim_mm='{trim}' / bleed_mm in /Keywords").format(
+                trim=trim)))
     return claims, problems
 
 
@@ -318,27 +365,45 @@ def _slogan_problems(kw: dict[str, str], subject: str, campaign: Campaign | None
     """(draft, approved Slogan or None, problems) for the slogan a file claims."""
     sid = kw.get("slogan")
     if not sid:
-        return False, None, [Problem("text", "no slogan claim (slogan=ID) in the metadata; not a poster-gen file?")]
+        why = _("no slogan claim (slogan=ID) in the metadata; not a poster-gen file?")
+        return False, None, [Problem(Code.TEXT, why)]
     if sid == DRAFT_ID:
-        return True, None, [Problem("text", f"draft slogan, not in the approved list: «{clean(subject)}»", "warning")]
+        why = _("draft slogan, not in the approved list: «{text}»").format(text=clean(subject))
+        return True, None, [Problem(Code.TEXT, why, WARNING)]
     if campaign is None:
-        return False, None, [Problem("text", "no campaign given: the slogan was not compared", "warning")]
+        return False, None, [Problem(Code.TEXT, _("no campaign given: the slogan was not compared"), WARNING)]
     try:
         slogan = campaign.slogan(sid)
     except KeyError:
-        return False, None, [
-            Problem("text", f"claims slogan {sid}, which campaign '{campaign.name}' does not have; check --campaign")
-        ]
+        why = _("claims slogan {id}, which campaign '{campaign}' does not have; check --campaign").format(
+            id=sid, campaign=campaign.name)
+        return False, None, [Problem(Code.TEXT, why)]
     problems = []
     if clean(subject) != slogan.text:
-        problems.append(
-            Problem("text", f"metadata says slogan «{clean(subject)}» but the campaign's slogan {sid} is «{slogan.text}»")
-        )
+        why = _("metadata says slogan «{text}» but the campaign's slogan {id} is «{approved}»").format(
+            text=clean(subject), id=sid, approved=slogan.text)
+        problems.append(Problem(Code.TEXT, why))
     return False, slogan, problems
 
 
+_VI_NUMBERS = str.maketrans(",.", ".,")
+
+
+def _num(value: float, spec: str = "") -> str:
+    """A number in a message, written as the reader writes numbers: 1,500.5 in English, 1.500,5 in Vietnamese."""
+    text = format(value, spec)
+    return text.translate(_VI_NUMBERS) if language() == "vi" else text
+
+
 def _fmt_mm(v: float) -> str:
-    return f"{v:.1f}".rstrip("0").rstrip(".")
+    """Millimetres to a tenth, without trailing zeros: 297, 293.5 (293,5 in Vietnamese)."""
+    text = f"{v:.1f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",") if language() == "vi" else text
+
+
+def _num_list(texts) -> str:
+    """Numbers in a row: "3, 3, 3.5" in English; "3 / 3 / 3,5" in Vietnamese, where the comma is the decimal mark."""
+    return (" / " if language() == "vi" else ", ").join(texts)
 
 
 # ---------------------------------------------------------------------------
@@ -450,17 +515,17 @@ def _check_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | 
     except _TimeUp:
         if alarm is not None:
             alarm.cancel()  # in case it fired inside the first cancel
-        why = (f"reading it took more than {MAX_PDF_SECONDS:g} s (the limit for one PDF); it is not a file poster-gen "
-               "wrote, so render it again")
-        return FileCheck(str(path), "pdf", (*problems, Problem("read", why)), facts=facts)
+        why = _("reading it took more than {seconds} s (the limit for one PDF); it is not a file poster-gen wrote, so "
+                "render it again").format(seconds=_num(MAX_PDF_SECONDS, "g"))
+        return FileCheck(str(path), "pdf", (*problems, Problem(Code.READ, why)), facts=facts)
     except _Refused as exc:
-        return FileCheck(str(path), "pdf", (*problems, Problem("read", str(exc))), facts=facts)
+        return FileCheck(str(path), "pdf", (*problems, Problem(Code.READ, str(exc))), facts=facts)
     except MemoryError:
-        why = "damaged PDF: reading it ran out of memory; render it again"
-        return FileCheck(str(path), "pdf", (*problems, Problem("read", why)), facts=facts)
+        why = _("damaged PDF: reading it ran out of memory; render it again")
+        return FileCheck(str(path), "pdf", (*problems, Problem(Code.READ, why)), facts=facts)
     except Exception as exc:  # pypdf raises many types on damaged and hostile files
-        why = f"damaged PDF ({type(exc).__name__}: {_short(exc)}); render it again"
-        return FileCheck(str(path), "pdf", (*problems, Problem("read", why)), facts=facts)
+        why = _("damaged PDF ({error}); render it again").format(error=f"{type(exc).__name__}: {_short(exc)}")
+        return FileCheck(str(path), "pdf", (*problems, Problem(Code.READ, why)), facts=facts)
 
 
 def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | None, problems: list[Problem],
@@ -472,15 +537,15 @@ def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | N
         return FileCheck(str(path), "pdf", (*problems, Problem(code, msg)), facts=facts)
 
     if len(data) > MAX_PDF_BYTES:
-        return fail("read", f"the PDF is over the {MAX_PDF_BYTES / _MB:.0f} MB limit for a poster-gen PDF; "
-                            "check that it is the right file")
+        return fail(Code.READ, _("the PDF is over the {limit} MB limit for a poster-gen PDF; check that it is the "
+                                 "right file").format(limit=_num(MAX_PDF_BYTES / _MB, ".0f")))
     if b"%%EOF" not in data[-2048:]:
-        return fail("read", "truncated: no %%EOF at the end (the file was cut short); render it again")
+        return fail(Code.READ, _("truncated: no %%EOF at the end (the file was cut short); render it again"))
     reader = PdfReader(io.BytesIO(data), strict=True)
     numbers = _object_numbers(reader)
     xref_bad = _xref_damage(reader, data)
     if xref_bad:
-        return fail("read", f"damaged PDF: {xref_bad}; render it again")
+        return fail(Code.READ, xref_bad)
     all_objects: dict[int, object] = {}
     compressed = getattr(reader, "xref_objStm", {})
     # objects stored whole first: their streams (object streams among them) are checked before pypdf inflates any
@@ -493,11 +558,11 @@ def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | N
         if hasattr(obj, "get_data"):  # every stream (content, fonts) must decode, completely
             why = _stream_damage(obj, num, budget)
             if why:
-                return fail("read", f"damaged PDF: stream {num} {why}; render it again")
+                return fail(Code.READ, why)
     _font_maps(all_objects, budget)
     pages = _pages(reader, budget)
     if len(pages) != 1:
-        return fail("read", f"has {len(pages)} pages; a poster-gen artwork has one")
+        return fail(Code.READ, _("has {n} pages; a poster-gen artwork has one").format(n=len(pages)))
     page = pages[0]
     info = reader.metadata or {}
     kw = parse_keywords(str(info.get("/Keywords", "")))
@@ -514,18 +579,24 @@ def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | N
     except (_Refused, MemoryError):  # the file fails as a whole (_check_pdf)
         raise
     except Exception as exc:
-        return fail("read", f"cannot read the page's content ({type(exc).__name__}: {_short(exc)}); render it again")
+        return fail(Code.READ, _("cannot read the page's content ({error}); render it again").format(
+            error=f"{type(exc).__name__}: {_short(exc)}"))
     facts["color_spaces"] = sorted(spaces)
     want = color or kw.get("color")
     if want not in ("rgb", "cmyk"):
-        problems.append(Problem("color", "the file does not say its colour mode (color=rgb|cmyk); not checked", "warning"))
+        why = _("the file does not say its colour mode (color=rgb|cmyk); not checked")
+        problems.append(Problem(Code.COLOR, why, WARNING))
     elif want == "cmyk":
         bad = {s: n for s, n in spaces.items() if s not in CMYK_SPACES}
         if bad:
-            ops = ", ".join(f"{s} ({n}x)" for s, n in sorted(bad.items()))
-            problems.append(Problem("color", f"asked for CMYK only but it paints in {ops}; render it with --color cmyk"))
+            # one item of a list: a colour space and how many times it is used
+            ops = ", ".join(_("{space} ({n}x)").format(space=s, n=n) for s, n in sorted(bad.items()))
+            why = _("asked for CMYK only but it paints in {spaces}; render it with --color cmyk").format(spaces=ops)
+            problems.append(Problem(Code.COLOR, why))
     if color and kw.get("color") and color != kw["color"]:
-        problems.append(Problem("color", f"asked for {color.upper()} but the file was made as {kw['color'].upper()}"))
+        why = _("asked for {wanted} but the file was made as {made}").format(wanted=color.upper(),
+                                                                            made=kw["color"].upper())
+        problems.append(Problem(Code.COLOR, why))
     problems += _pdf_x(reader, info, kw, spaces, facts)
 
     draft, slogan, sp = _slogan_problems(kw, subject, campaign)
@@ -536,30 +607,36 @@ def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | N
     except MemoryError:
         raise
     except Exception as exc:
-        return fail("text", f"cannot extract the text ({type(exc).__name__}: {_short(exc)})")
+        why = _("cannot extract the text ({error})").format(error=f"{type(exc).__name__}: {_short(exc)}")
+        return fail(Code.TEXT, why)
     lines = [ln for ln in (clean(x) for x in text.splitlines()) if ln]
     facts["lines"] = lines
     if slogan is not None:
         wanted = [upper(slogan.text), slogan.text]
         if not any(_has_lines(lines, w) for w in wanted):
             shown = _short(" / ".join(lines), 400)
-            problems.append(
-                Problem("text", f"the page does not show approved slogan {slogan.id} «{upper(slogan.text)}» as whole lines; it shows «{shown}»")
-            )
+            why = _("the page does not show approved slogan {id} «{text}» as whole lines; it shows «{shown}»")
+            why = why.format(id=slogan.id, text=upper(slogan.text), shown=shown)
+            problems.append(Problem(Code.TEXT, why))
     elif draft and subject and not _has_lines(lines, upper(clean(subject))) and not _has_lines(lines, clean(subject)):
-        problems.append(Problem("text", f"the page does not show its draft slogan «{_short(clean(subject))}»"))
+        why = _("the page does not show its draft slogan «{text}»").format(text=_short(clean(subject)))
+        problems.append(Problem(Code.TEXT, why))
     return FileCheck(str(path), "pdf", tuple(problems), draft=draft, facts=facts)
 
 
 def _xref_damage(reader, data: bytes) -> str:
-    """pypdf quietly repairs a broken cross-reference table; a print file should not need that."""
+    """The problem of a broken cross-reference table, or "".
+
+    pypdf quietly repairs one; a print file should not need that.
+    """
     for gen, table in getattr(reader, "xref", {}).items():
         for num, offset in table.items():
             if num == 0 or offset is None:
                 continue
             head = data[offset : offset + 32].lstrip(b"\r\n\t ")
             if not re.match(rb"%d\s+%d\s+obj" % (num, gen), head):
-                return f"the cross-reference entry of object {num} points elsewhere"
+                return _("damaged PDF: the cross-reference entry of object {num} points elsewhere; render it "
+                         "again").format(num=num)
     return ""
 
 
@@ -572,8 +649,9 @@ def _font_maps(all_objects: dict[int, object], budget: _Budget) -> None:
         for key in ("/ToUnicode", "/Encoding"):
             total += budget.sizes.get(getattr(obj.get(key), "idnum", -1), 0)
         if total > MAX_FONT_MAP_BYTES:
-            raise _Refused(f"the fonts' character maps are more than {MAX_FONT_MAP_BYTES / _MB:.0f} MB in all (the "
-                           "limit for one PDF); it is not a file poster-gen wrote, so render it again")
+            raise _Refused(_("the fonts' character maps are more than {mb} MB in all (the limit for one PDF); it is "
+                             "not a file poster-gen wrote, so render it again").format(
+                mb=_num(MAX_FONT_MAP_BYTES / _MB, ".0f")))
 
 
 def _object_numbers(reader) -> list[int]:
@@ -586,8 +664,8 @@ def _object_numbers(reader) -> list[int]:
     numbers.update(getattr(reader, "xref_objStm", {}))
     numbers.discard(0)
     if len(numbers) > MAX_PDF_OBJECTS:
-        raise _Refused(f"the PDF has more than {MAX_PDF_OBJECTS:,} objects (the limit for one PDF; a poster-gen PDF "
-                       "has a few dozen); render it again")
+        raise _Refused(_("the PDF has more than {n} objects (the limit for one PDF; a poster-gen PDF has a few dozen); "
+                         "render it again").format(n=_num(MAX_PDF_OBJECTS, ",")))
     return sorted(numbers)
 
 
@@ -603,17 +681,18 @@ def _pages(reader, budget: _Budget) -> list:
         num = getattr(ref, "idnum", None)
         if num is not None:
             if num in seen:
-                raise _Refused(f"damaged PDF: its page tree reaches object {num} twice (a loop); render it again")
+                raise _Refused(_("damaged PDF: its page tree reaches object {num} twice (a loop); render it "
+                                 "again").format(num=num))
             seen.add(num)
         if depth > MAX_PAGE_TREE_DEPTH:
-            raise _Refused(f"damaged PDF: its page tree is more than {MAX_PAGE_TREE_DEPTH} levels deep; "
-                           "render it again")
+            raise _Refused(_("damaged PDF: its page tree is more than {n} levels deep; render it again").format(
+                n=MAX_PAGE_TREE_DEPTH))
         node = _resolve(ref)
         kids = _resolve(node.get("/Kids")) if "/Kids" in node else None
         if kids is None:
             count += 1
             if count > MAX_PDF_PAGES:
-                raise _Refused(f"has more than {MAX_PDF_PAGES} pages; a poster-gen artwork has one")
+                raise _Refused(_("has more than {n} pages; a poster-gen artwork has one").format(n=MAX_PDF_PAGES))
         else:
             todo += [(k, depth + 1) for k in kids]
     return list(reader.pages)
@@ -650,7 +729,8 @@ def _inflate(data: bytes, limit: int, keep: bool) -> tuple[bytes, int, bool]:
 
 
 def _stream_damage(obj, num: int, budget: _Budget) -> str:
-    """Why a stream does not decode, or "". Decoded here, in pieces and bounded (pypdf forgives and trusts).
+    """The problem of a stream that does not decode, or "". Decoded here, in pieces and bounded (pypdf forgives and
+    trusts).
 
     Raises _Refused when it inflates past MAX_STREAM_BYTES or the file's streams past MAX_PDF_INFLATED_BYTES.
     """
@@ -661,7 +741,7 @@ def _stream_damage(obj, num: int, budget: _Budget) -> str:
         filters = [filters]
     filters = [_FILTER_NAMES.get(str(_resolve(f)), str(_resolve(f))) for f in filters]
     if len(filters) > MAX_PDF_FILTERS:
-        return f"chains {len(filters)} filters"
+        return _("damaged PDF: stream {num} chains {n} filters; render it again").format(num=num, n=len(filters))
     data = bytes(getattr(obj, "_data", None) or b"")
     size = len(data)  # of the output so far
     left = min(MAX_STREAM_BYTES, MAX_PDF_INFLATED_BYTES - budget.inflated)
@@ -673,7 +753,7 @@ def _stream_damage(obj, num: int, budget: _Budget) -> str:
                 last = i == len(filters) - 1  # then only the size is needed
                 data, size, ended = _inflate(data, left, keep=not last)
                 if not ended:
-                    return "is cut short"
+                    return _("damaged PDF: stream {num} is cut short; render it again").format(num=num)
                 continue
             body = re.sub(rb"\s", b"", data)
             if f == "/ASCII85Decode":
@@ -685,21 +765,26 @@ def _stream_damage(obj, num: int, budget: _Budget) -> str:
                 body = body.removesuffix(b">")
                 data = binascii.unhexlify(body + b"0" * (len(body) % 2))
             else:
-                return f"uses the {_short(f, 40)} filter, which poster-gen does not write"
+                return _("damaged PDF: stream {num} uses the {filter} filter, which poster-gen does not write; render "
+                         "it again").format(num=num, filter=_short(f, 40))
             size = len(data)
     except _TooBig:
         if left < MAX_STREAM_BYTES:
-            raise _Refused(f"the PDF's streams inflate to more than {MAX_PDF_INFLATED_BYTES / _MB:.0f} MB in all (the "
-                           "limit for one PDF); it is not a file poster-gen wrote, so render it again") from None
-        raise _Refused(f"stream {num} inflates to more than {MAX_STREAM_BYTES / _MB:.0f} MB (the limit for one "
-                       "stream); it is not a file poster-gen wrote, so render it again") from None
+            raise _Refused(_("the PDF's streams inflate to more than {mb} MB in all (the limit for one PDF); it is not "
+                             "a file poster-gen wrote, so render it again").format(
+                mb=_num(MAX_PDF_INFLATED_BYTES / _MB, ".0f"))) from None
+        raise _Refused(_("stream {num} inflates to more than {mb} MB (the limit for one stream); it is not a file "
+                         "poster-gen wrote, so render it again").format(
+            num=num, mb=_num(MAX_STREAM_BYTES / _MB, ".0f"))) from None
     except (zlib.error, ValueError) as exc:  # binascii.Error is a ValueError
-        return f"does not decode ({type(exc).__name__})"
+        return _("damaged PDF: stream {num} does not decode ({error}); render it again").format(
+            num=num, error=type(exc).__name__)
     budget.inflated += size
     budget.sizes[num] = size
     length1 = _resolve(obj.get("/Length1"))
     if length1 is not None and int(length1) != size:
-        return f"holds {size} of the {int(length1)} bytes its font should have"
+        return _("damaged PDF: stream {num} holds {size} of the {length} bytes its font should have; render it "
+                 "again").format(num=num, size=size, length=int(length1))
     return ""
 
 
@@ -743,7 +828,8 @@ def _pdf_boxes(page, kw: dict, facts: dict) -> list[Problem]:
     crop = _rect(page, "/CropBox")
     missing = [n for n, b in (("MediaBox", media), ("TrimBox", trim), ("BleedBox", bleed)) if b is None]
     if missing:
-        problems.append(Problem("boxes", f"no {', '.join(missing)}; print shops need the trim and bleed boxes"))
+        why = _("no {boxes}; print shops need the trim and bleed boxes").format(boxes=", ".join(missing))
+        problems.append(Problem(Code.BOXES, why))
     if media:
         facts["media_mm"] = [round(v, 2) for v in _wh_mm(media)]
     if trim:
@@ -751,37 +837,43 @@ def _pdf_boxes(page, kw: dict, facts: dict) -> list[Problem]:
     if trim and bleed:
         facts["bleed_mm"] = round((trim[0] - bleed[0]) / PT_PER_MM, 2)
         if not _within(trim, bleed, tol):
-            problems.append(Problem("boxes", "TrimBox is not inside BleedBox"))
+            problems.append(Problem(Code.BOXES, _("TrimBox is not inside BleedBox")))
     if bleed and media and not _within(bleed, media, tol):
-        problems.append(Problem("boxes", "BleedBox is not inside MediaBox"))
+        problems.append(Problem(Code.BOXES, _("BleedBox is not inside MediaBox")))
     if crop and bleed and not _within(bleed, crop, tol):
-        problems.append(Problem("boxes", "CropBox cuts into the bleed"))
+        problems.append(Problem(Code.BOXES, _("CropBox cuts into the bleed")))
     if bleed and media:
         marks = kw.get("marks")
         margins = [bleed[0] - media[0], bleed[1] - media[1], media[2] - bleed[2], media[3] - bleed[3]]
         if marks == "no" and max(margins) > tol:
-            problems.append(Problem("boxes", "MediaBox is larger than BleedBox but the file says it has no marks"))
+            why = _("MediaBox is larger than BleedBox but the file says it has no marks")
+            problems.append(Problem(Code.BOXES, why))
         if marks == "yes" and min(margins) < 5 * PT_PER_MM:
-            problems.append(Problem("boxes", "the file says it has crop marks but MediaBox leaves no room for them"))
+            why = _("the file says it has crop marks but MediaBox leaves no room for them")
+            problems.append(Problem(Code.BOXES, why))
     claims, cp = _size_claims(kw)
     problems += cp
     if not claims:
-        problems.append(Problem("size", "no size claim (size=, trim_mm=) in /Keywords: the boxes cannot be checked"))
+        why = _("no size claim (size=, trim_mm=) in /Keywords: the boxes cannot be checked")
+        problems.append(Problem(Code.SIZE, why))
     if trim and bleed:
         tw, th = _wh_mm(trim)
         for c in claims:
             if abs(tw - c.width_mm) > TOL_MM or abs(th - c.height_mm) > TOL_MM:
-                problems.append(
-                    Problem("boxes", f"TrimBox is {_fmt_mm(tw)} x {_fmt_mm(th)} mm but {c.source} is "
-                            f"{_fmt_mm(c.width_mm)} x {_fmt_mm(c.height_mm)} mm")
-                )
+                why = (_("TrimBox is {width} x {height} mm but size {source} is {claimed_width} x {claimed_height} mm")
+                       if c.by_size else
+                       _("TrimBox is {width} x {height} mm but {source} is {claimed_width} x {claimed_height} mm"))
+                why = why.format(width=_fmt_mm(tw), height=_fmt_mm(th), source=c.source,
+                                 claimed_width=_fmt_mm(c.width_mm), claimed_height=_fmt_mm(c.height_mm))
+                problems.append(Problem(Code.BOXES, why))
             sides = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]]
             if any(abs(s / PT_PER_MM - c.bleed_mm) > TOL_MM for s in sides):
-                got = ", ".join(_fmt_mm(s / PT_PER_MM) for s in sides)
-                problems.append(
-                    Problem("boxes", f"BleedBox is trim + {got} mm (left, bottom, right, top) but {c.source} has "
-                            f"{_fmt_mm(c.bleed_mm)} mm bleed")
-                )
+                got = _num_list(_fmt_mm(s / PT_PER_MM) for s in sides)
+                why = (_("BleedBox is trim + {sides} mm (left, bottom, right, top) but size {source} has {bleed} mm "
+                         "bleed") if c.by_size else
+                       _("BleedBox is trim + {sides} mm (left, bottom, right, top) but {source} has {bleed} mm bleed"))
+                why = why.format(sides=got, source=c.source, bleed=_fmt_mm(c.bleed_mm))
+                problems.append(Problem(Code.BOXES, why))
     return problems
 
 
@@ -807,14 +899,15 @@ def _pdf_fonts(page, all_objects: dict, facts: dict) -> list[Problem]:
         name = str(obj.get("/BaseFont", "?")).lstrip("/")
         names.append(name)
         if num not in used and subtype != "/Type0":
-            what = "standard font" if name in STANDARD_14 else "font"
-            problems.append(Problem("fonts", f"{what} {name} is in the file but the page does not use it"))
+            why = (_("standard font {name} is in the file but the page does not use it") if name in STANDARD_14 else
+                   _("font {name} is in the file but the page does not use it"))
+            problems.append(Problem(Code.FONTS, why.format(name=name)))
         if subtype == "/Type3":
             continue
         if "/Widths" in obj and "/FirstChar" in obj and "/LastChar" in obj:
             widths = _resolve(obj["/Widths"])
             if len(widths) != int(obj["/LastChar"]) - int(obj["/FirstChar"]) + 1:
-                problems.append(Problem("fonts", f"font {name}: its widths table is damaged"))
+                problems.append(Problem(Code.FONTS, _("font {name}: its widths table is damaged").format(name=name)))
         desc_font = obj
         if subtype == "/Type0":
             desc = _resolve(obj.get("/DescendantFonts")) or []
@@ -822,10 +915,11 @@ def _pdf_fonts(page, all_objects: dict, facts: dict) -> list[Problem]:
         fd = _resolve(desc_font.get("/FontDescriptor")) if hasattr(desc_font, "get") else None
         embedded = bool(fd) and any(k in fd for k in ("/FontFile", "/FontFile2", "/FontFile3"))
         if not embedded:
-            what = "standard font" if name in STANDARD_14 else "font"
-            problems.append(Problem("fonts", f"{what} {name} is not embedded; the printer would substitute it"))
+            why = (_("standard font {name} is not embedded; the printer would substitute it") if name in STANDARD_14
+                   else _("font {name} is not embedded; the printer would substitute it"))
+            problems.append(Problem(Code.FONTS, why.format(name=name)))
         elif not _SUBSET.match(name):
-            problems.append(Problem("fonts", f"font {name} is embedded whole, not subset"))
+            problems.append(Problem(Code.FONTS, _("font {name} is embedded whole, not subset").format(name=name)))
     facts["fonts"] = names
     return problems
 
@@ -839,8 +933,8 @@ _NAME_SPACE = {"/DeviceRGB": "DeviceRGB", "/RGB": "DeviceRGB", "/DeviceGray": "D
 def _space_of(cs, resources, depth: int = 0) -> str:
     """The name of a colour space given by name or array, resolving resources."""
     if depth > MAX_COLOR_SPACE_DEPTH:
-        raise _Refused(f"damaged PDF: a colour space is defined through more than {MAX_COLOR_SPACE_DEPTH} others "
-                       "(or through itself); render it again")
+        raise _Refused(_("damaged PDF: a colour space is defined through more than {n} others (or through itself); "
+                         "render it again").format(n=MAX_COLOR_SPACE_DEPTH))
     cs = _resolve(cs)
     if isinstance(cs, str) or (hasattr(cs, "startswith") and not isinstance(cs, (list, tuple))):
         name = str(cs)
@@ -884,8 +978,9 @@ def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
         data = stream.get_data()  # decoded; its size was checked with all streams
         parsed += len(data)
         if parsed > MAX_CONTENT_BYTES:
-            raise _Refused(f"the page's drawing is more than {MAX_CONTENT_BYTES / _MB:g} MB of operators (the limit "
-                           "for one PDF); it is not a file poster-gen wrote, so render it again")
+            raise _Refused(_("the page's drawing is more than {mb} MB of operators (the limit for one PDF); it is not "
+                             "a file poster-gen wrote, so render it again").format(
+                mb=_num(MAX_CONTENT_BYTES / _MB, "g")))
         resources = _resolve(resources) or {}
         operations = ContentStream(stream, reader).operations
         drawn = len(operations)
@@ -917,9 +1012,9 @@ def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
                     spaces.update(form_spaces)
                     drawn += form_drawn
             if drawn > MAX_DRAWING_OPS:
-                raise _Refused(f"the page's drawing has more than {MAX_DRAWING_OPS:,} operations, a form counted each "
-                               "time it is drawn (the limit for one PDF); it is not a file poster-gen wrote, so render "
-                               "it again")
+                raise _Refused(_("the page's drawing has more than {n} operations, a form counted each time it is "
+                                 "drawn (the limit for one PDF); it is not a file poster-gen wrote, so render it "
+                                 "again").format(n=_num(MAX_DRAWING_OPS, ",")))
         return spaces, drawn
 
     def form(xo, num: int | None, resources) -> tuple[Counter, int]:
@@ -930,11 +1025,11 @@ def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
             return done[key]
         if key in path:
             loop = [str(k[0]) for k in path[path.index(key):]] + [str(key[0])]
-            raise _Refused(f"damaged PDF: its forms draw one another in a loop (objects {' -> '.join(loop)}); "
-                           "it would never finish printing, so render it again")
+            raise _Refused(_("damaged PDF: its forms draw one another in a loop (objects {objects}); it would never "
+                             "finish printing, so render it again").format(objects=" -> ".join(loop)))
         if len(path) >= MAX_FORM_DEPTH:
-            raise _Refused(f"the page draws forms inside forms more than {MAX_FORM_DEPTH} deep (the limit for one "
-                           "PDF); it is not a file poster-gen wrote, so render it again")
+            raise _Refused(_("the page draws forms inside forms more than {n} deep (the limit for one PDF); it is not "
+                             "a file poster-gen wrote, so render it again").format(n=MAX_FORM_DEPTH))
         path.append(key)
         done[key] = walk(xo, resources)
         path.pop()
@@ -944,19 +1039,20 @@ def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
 
 
 def _icc_damage(stream) -> str:
-    """Why an embedded output profile is unusable for a CMYK file, or ""."""
+    """The problem of an embedded output profile unusable for a CMYK file, or ""."""
     try:
         data = stream.get_data()
     except Exception as exc:
-        return f"does not decode ({type(exc).__name__})"
+        return _("the output intent's ICC profile does not decode ({error})").format(error=type(exc).__name__)
     if len(data) < 128 or data[36:40] != b"acsp":
-        return "is not an ICC profile"
+        return _("the output intent's ICC profile is not an ICC profile")
     if struct.unpack(">I", data[:4])[0] != len(data):
-        return "is cut short"
+        return _("the output intent's ICC profile is cut short")
     if data[16:20] != b"CMYK":
-        return f"describes {data[16:20].decode('latin-1').strip()}, not CMYK"
+        return _("the output intent's ICC profile describes {space}, not CMYK").format(
+            space=_short(data[16:20].decode("latin-1"), 8))
     if data[12:16] != b"prtr":
-        return "is not an output (printer) profile"
+        return _("the output intent's ICC profile is not an output (printer) profile")
     return ""
 
 
@@ -967,34 +1063,37 @@ def _pdf_x(reader, info, kw: dict, spaces: Counter, facts: dict) -> list[Problem
     problems = []
     facts["pdfx"] = version or None
     if not version:
-        problems.append(Problem("pdfx", "the file says pdfx but has no GTS_PDFXVersion in its information"))
+        problems.append(Problem(Code.PDFX, _("the file says pdfx but has no GTS_PDFXVersion in its information")))
     root = reader.trailer["/Root"].get_object()
     intents = [_resolve(i) for i in (_resolve(root.get("/OutputIntents")) or [])]
     gts = [i for i in intents if str(i.get("/S")) == "/GTS_PDFX"]
     if not gts:
-        problems.append(Problem("pdfx", "PDF/X needs an OutputIntent with /S /GTS_PDFX; there is none"))
+        problems.append(Problem(Code.PDFX, _("PDF/X needs an OutputIntent with /S /GTS_PDFX; there is none")))
     else:
         oi = gts[0]
         facts["output_condition"] = str(oi.get("/OutputConditionIdentifier", ""))
         if not oi.get("/OutputConditionIdentifier"):
-            problems.append(Problem("pdfx", "the OutputIntent has no OutputConditionIdentifier"))
+            problems.append(Problem(Code.PDFX, _("the OutputIntent has no OutputConditionIdentifier")))
         if "/DestOutputProfile" in oi:
             why = _icc_damage(_resolve(oi["/DestOutputProfile"]))
             facts["output_profile"] = "embedded" if not why else "damaged"
             if why:
-                problems.append(Problem("pdfx", f"the output intent's ICC profile {why}"))
+                problems.append(Problem(Code.PDFX, why))
         elif not oi.get("/RegistryName"):
-            problems.append(Problem("pdfx", "the OutputIntent has neither a profile nor a registered condition"))
+            why = _("the OutputIntent has neither a profile nor a registered condition")
+            problems.append(Problem(Code.PDFX, why))
     if str(info.get("/Trapped", "")) not in ("/True", "/False"):
-        problems.append(Problem("pdfx", "PDF/X needs /Trapped True or False in the document information"))
+        problems.append(Problem(Code.PDFX, _("PDF/X needs /Trapped True or False in the document information")))
     if version.startswith("PDF/X-1"):
         bad = sorted(s for s in spaces if s not in CMYK_SPACES | {"DeviceGray"})
         if bad:
-            problems.append(Problem("pdfx", f"PDF/X-1a allows CMYK, gray and spot colours only; it uses {', '.join(bad)}"))
+            why = _("PDF/X-1a allows CMYK, gray and spot colours only; it uses {spaces}").format(spaces=", ".join(bad))
+            problems.append(Problem(Code.PDFX, why))
         if version == "PDF/X-1:2001" and reader.pdf_header > "%PDF-1.3":
-            problems.append(Problem("pdfx", f"PDF/X-1a:2001 needs PDF 1.3; the file is {reader.pdf_header[1:]}"))
+            why = _("PDF/X-1a:2001 needs PDF 1.3; the file is {version}").format(version=reader.pdf_header[1:])
+            problems.append(Problem(Code.PDFX, why))
     if "/ID" not in reader.trailer:
-        problems.append(Problem("pdfx", "PDF/X needs a file identifier (/ID) in the trailer"))
+        problems.append(Problem(Code.PDFX, _("PDF/X needs a file identifier (/ID) in the trailer")))
     return problems
 
 
@@ -1042,9 +1141,9 @@ def _inflate_text(data: bytes) -> bytes:
     try:
         out, _size, ended = _inflate(data, MAX_PNG_TEXT_BYTES, keep=True)
     except _TooBig:
-        raise ValueError("too large") from None
+        raise ValueError from None  # too large: the caller reports the chunk as unreadable
     if not ended:
-        raise ValueError("cut short")
+        raise ValueError  # cut short
     return out
 
 
@@ -1075,10 +1174,12 @@ def read_png(path: Path, verify_data: bool = True) -> tuple[PngInfo | None, list
     try:
         fh = open(path, "rb")
     except OSError as exc:
-        raise PosterGenError(f"{path}: cannot read it ({exc.strerror}); check the path") from None
+        raise PosterGenError(
+            _("{path}: cannot read it ({reason}); check the path").format(path=path, reason=exc.strerror)
+        ) from None
     with fh:
         if fh.read(8) != PNG_SIGNATURE:
-            return None, [Problem("read", "not a PNG (wrong signature)")]
+            return None, [Problem(Code.READ, _("not a PNG (wrong signature)"))]
         offset = 8
         chunks = kept = 0
         try:
@@ -1087,30 +1188,36 @@ def read_png(path: Path, verify_data: bool = True) -> tuple[PngInfo | None, list
                 if not head:
                     break
                 if len(head) < 8:
-                    raise _PngStop(f"truncated: the file ends inside a chunk header at byte {offset}")
+                    raise _PngStop(_("truncated: the file ends inside a chunk header at byte {offset}").format(
+                        offset=offset))
                 length, kind = struct.unpack(">I4s", head)
                 name = kind.decode("latin-1")
                 chunks += 1
                 if chunks > MAX_PNG_CHUNKS:
-                    raise _PngStop(f"the PNG has more than {MAX_PNG_CHUNKS:,} chunks (the limit for one PNG); it is "
-                                   "not a file poster-gen wrote, so render it again")
+                    raise _PngStop(_("the PNG has more than {n} chunks (the limit for one PNG); it is not a file "
+                                     "poster-gen wrote, so render it again").format(n=_num(MAX_PNG_CHUNKS, ",")))
                 if not kind.isalpha():
-                    raise _PngStop(f"damaged PNG: no chunk name at byte {offset}; render it again")
+                    raise _PngStop(_("damaged PNG: no chunk name at byte {offset}; render it again").format(
+                        offset=offset))
                 if length > 0x7FFFFFFF:
-                    raise _PngStop(f"damaged PNG: the {name} chunk at byte {offset} claims {length} bytes; "
-                                   "render it again")
+                    raise _PngStop(_("damaged PNG: the {chunk} chunk at byte {offset} claims {length} bytes; render it "
+                                     "again").format(chunk=name, offset=offset, length=length))
                 if ihdr is None and kind != b"IHDR":
-                    raise _PngStop(f"damaged PNG: the first chunk is {name}, not IHDR; render it again")
+                    raise _PngStop(_("damaged PNG: the first chunk is {chunk}, not IHDR; render it again").format(
+                        chunk=name))
                 if ihdr is not None and kind == b"IHDR":
-                    raise _PngStop(f"damaged PNG: a second IHDR chunk at byte {offset}; render it again")
+                    raise _PngStop(_("damaged PNG: a second IHDR chunk at byte {offset}; render it again").format(
+                        offset=offset))
                 if kind in _CHUNK_SIZES and length != _CHUNK_SIZES[kind]:
-                    raise _PngStop(f"damaged PNG: the {name} chunk is {length} bytes, expected {_CHUNK_SIZES[kind]}; "
-                                   "render it again")
+                    raise _PngStop(_("damaged PNG: the {chunk} chunk is {length} bytes, expected {expected}; render it "
+                                     "again").format(chunk=name, length=length, expected=_CHUNK_SIZES[kind]))
                 keep = kind in _KEPT_CHUNKS
                 kept += length if keep else 0
                 if kept > MAX_PNG_TEXT_BYTES:
-                    raise _PngStop(f"the PNG's metadata reaches {kept / _MB:.1f} MB at the {name} chunk at byte "
-                                   f"{offset}, over the {MAX_PNG_TEXT_BYTES / _MB:.0f} MB limit; render it again")
+                    raise _PngStop(_("the PNG's metadata reaches {mb} MB at the {chunk} chunk at byte {offset}, over "
+                                     "the {limit} MB limit; render it again").format(
+                        mb=_num(kept / _MB, ".1f"), chunk=name, offset=offset,
+                        limit=_num(MAX_PNG_TEXT_BYTES / _MB, ".0f")))
                 body = bytearray()
                 crc = zlib.crc32(kind)
                 left = length
@@ -1127,17 +1234,20 @@ def read_png(path: Path, verify_data: bool = True) -> tuple[PngInfo | None, list
                         try:
                             raw += _feed(inflater, piece, expected - raw)
                         except _TooBig:
-                            data_problem = Problem("read", f"damaged PNG: its image data inflates to more than the "
-                                                           f"{expected:,} bytes its IHDR says; render it again")
+                            why = _("damaged PNG: its image data inflates to more than the {size} bytes its IHDR "
+                                    "says; render it again").format(size=_num(expected, ","))
+                            data_problem = Problem(Code.READ, why)
                             inflating = False
                         except zlib.error as exc:
-                            data_problem = Problem("read", f"damaged image data ({exc})")
+                            data_problem = Problem(Code.READ, _("damaged image data ({error})").format(error=exc))
                             inflating = False
                 stored = fh.read(4)
                 if left or len(stored) < 4:
-                    raise _PngStop(f"truncated: the {name} chunk at byte {offset} is cut short")
+                    raise _PngStop(_("truncated: the {chunk} chunk at byte {offset} is cut short").format(
+                        chunk=name, offset=offset))
                 if struct.unpack(">I", stored)[0] != crc:
-                    raise _PngStop(f"damaged: the {name} chunk at byte {offset} fails its CRC")
+                    raise _PngStop(_("damaged: the {chunk} chunk at byte {offset} fails its CRC").format(
+                        chunk=name, offset=offset))
                 if data_problem is not None:  # only now: a CRC failure is the better explanation
                     problems.append(data_problem)
                     data_problem = None
@@ -1152,35 +1262,39 @@ def read_png(path: Path, verify_data: bool = True) -> tuple[PngInfo | None, list
                     if unit == 1:
                         dpi = ppx * 0.0254 if ppx == ppy and ppx > 0 else None
                         if ppx != ppy:
-                            problems.append(Problem("dpi", "pHYs gives different horizontal and vertical resolutions"))
+                            why = _("pHYs gives different horizontal and vertical resolutions")
+                            problems.append(Problem(Code.DPI, why))
                 elif kind == b"sRGB":
                     srgb = True
                 elif kind == b"tEXt":
-                    k, _, v = bytes(body).partition(b"\x00")
+                    k, _sep, v = bytes(body).partition(b"\x00")
                     text[k.decode("latin-1")] = v.decode("latin-1")
                 elif kind == b"iTXt":
                     _read_itxt(bytes(body), text, problems)
                 elif kind == b"IEND":
                     seen_iend = True
                     if fh.read(1):
-                        problems.append(Problem("read", "bytes after the end of the image (IEND)", "warning"))
+                        problems.append(Problem(Code.READ, _("bytes after the end of the image (IEND)"), WARNING))
                     break
         except _PngStop as exc:
-            problems.append(Problem("read", str(exc)))
+            problems.append(Problem(Code.READ, str(exc)))
             stopped = True
         except OSError as exc:
-            problems.append(Problem("read", f"cannot read the whole file ({exc.strerror}); copy it again"))
+            why = _("cannot read the whole file ({reason}); copy it again").format(reason=exc.strerror)
+            problems.append(Problem(Code.READ, why))
             stopped = True
     if ihdr is None:
         if not stopped:
-            problems.append(Problem("read", "no IHDR chunk: not a readable PNG"))
+            problems.append(Problem(Code.READ, _("no IHDR chunk: not a readable PNG")))
         return None, problems
     w, h, depth, ctype, _comp, _filt, interlace = ihdr
     if not seen_iend and not stopped:
-        problems.append(Problem("read", "truncated: no IEND chunk at the end"))
+        problems.append(Problem(Code.READ, _("truncated: no IEND chunk at the end")))
     if inflating and not problems:
         if not inflater.eof or raw != expected:
-            problems.append(Problem("read", f"incomplete image data: {raw} of {expected} bytes; render it again"))
+            why = _("incomplete image data: {size} of {expected} bytes; render it again").format(size=raw,
+                                                                                                 expected=expected)
+            problems.append(Problem(Code.READ, why))
     return PngInfo(w, h, depth, ctype, interlace, dpi, srgb, text), problems
 
 
@@ -1189,11 +1303,13 @@ def _png_header(body: bytes) -> tuple[int, ...]:
     w, h, depth, ctype, comp, filt, interlace = fields = struct.unpack(">IIBBBBB", body)
     if not (0 < w <= 0x7FFFFFFF and 0 < h <= 0x7FFFFFFF) or depth not in _BIT_DEPTHS.get(ctype, ()) or comp or filt \
             or interlace > 1:
-        raise _PngStop(f"damaged PNG: its IHDR ({w} x {h} px, {depth}-bit colour type {ctype}, compression {comp}, "
-                       f"filter {filt}, interlace {interlace}) does not describe a PNG; render it again")
+        raise _PngStop(_("damaged PNG: its IHDR ({width} x {height} px, {depth}-bit colour type {type}, compression "
+                         "{compression}, filter {filter}, interlace {interlace}) does not describe a PNG; render it "
+                         "again").format(width=w, height=h, depth=depth, type=ctype, compression=comp, filter=filt,
+                                         interlace=interlace))
     if w * h > MAX_PIXELS:
-        raise _PngStop(f"the PNG is {w} x {h} px, over the {MAX_PIXELS / 1e6:,.0f} Mpx limit of poster-gen; check that "
-                       "it is the right file")
+        raise _PngStop(_("the PNG is {width} x {height} px, over the {limit} Mpx limit of poster-gen; check that it is "
+                         "the right file").format(width=w, height=h, limit=_num(MAX_PIXELS / 1e6, ",.0f")))
     return fields
 
 
@@ -1216,13 +1332,13 @@ def _read_itxt(body: bytes, text: dict[str, str], problems: list[Problem]) -> No
     key = k.decode("latin-1")
     try:
         if not sep or len(rest) < 2:
-            raise ValueError("too short")
+            raise ValueError  # too short: reported as unreadable below
         comp, rest = rest[0], rest[2:]
-        _lang, _, rest = rest.partition(b"\x00")
-        _tk, _, value = rest.partition(b"\x00")
+        _lang, _sep, rest = rest.partition(b"\x00")
+        _tk, _sep, value = rest.partition(b"\x00")
         text[key] = (_inflate_text(value) if comp else value).decode("utf-8")
     except (zlib.error, ValueError):  # UnicodeDecodeError is a ValueError
-        problems.append(Problem("metadata", f"the iTXt chunk '{_short(key, 80)}' is unreadable"))
+        problems.append(Problem(Code.METADATA, _("the iTXt chunk '{key}' is unreadable").format(key=_short(key, 80))))
 
 
 def _check_png(path: Path, campaign: Campaign | None) -> FileCheck:
@@ -1231,11 +1347,11 @@ def _check_png(path: Path, campaign: Campaign | None) -> FileCheck:
     except PosterGenError:
         raise
     except MemoryError:
-        why = "damaged PNG: reading it ran out of memory; render it again"
-        return FileCheck(str(path), "png", (Problem("read", why),))
+        why = _("damaged PNG: reading it ran out of memory; render it again")
+        return FileCheck(str(path), "png", (Problem(Code.READ, why),))
     except Exception as exc:  # a case read_png does not foresee: still a file problem, not a traceback
-        why = f"damaged PNG ({type(exc).__name__}: {_short(exc)}); render it again"
-        return FileCheck(str(path), "png", (Problem("read", why),))
+        why = _("damaged PNG ({error}); render it again").format(error=f"{type(exc).__name__}: {_short(exc)}")
+        return FileCheck(str(path), "png", (Problem(Code.READ, why),))
 
 
 def _png_checks(path: Path, campaign: Campaign | None) -> FileCheck:
@@ -1245,21 +1361,25 @@ def _png_checks(path: Path, campaign: Campaign | None) -> FileCheck:
         return FileCheck(str(path), "png", tuple(problems), facts=facts)
     facts.update(width_px=info.width, height_px=info.height)
     if (info.bit_depth, info.color_type) not in ((8, 2), (8, 3)):
-        problems.append(Problem("png", f"colour type {info.color_type} at {info.bit_depth} bits; expected 8-bit RGB"))
+        why = _("colour type {type} at {depth} bits; expected 8-bit RGB").format(type=info.color_type,
+                                                                                 depth=info.bit_depth)
+        problems.append(Problem(Code.PNG, why))
     if not info.srgb:
-        problems.append(Problem("png", "no sRGB chunk: the colours are not tagged sRGB"))
+        problems.append(Problem(Code.PNG, _("no sRGB chunk: the colours are not tagged sRGB")))
     kw = parse_keywords(info.text.get("Keywords", ""))
     for k in ("unit", "slogan", "size", "design"):
         if k in kw:
             facts[k] = kw[k]
     if info.dpi is None:
-        problems.append(Problem("dpi", "no pHYs chunk in metres: the PNG does not say its dpi"))
+        problems.append(Problem(Code.DPI, _("no pHYs chunk in metres: the PNG does not say its dpi")))
         return FileCheck(str(path), "png", tuple(problems), facts=facts)
     dpi = info.dpi
     facts["dpi"] = round(dpi) if abs(dpi - round(dpi)) < 0.05 else round(dpi, 2)
     claimed_dpi = _float(kw.get("dpi"))
     if claimed_dpi is not None and abs(claimed_dpi - dpi) > 0.5:
-        problems.append(Problem("dpi", f"pHYs says {dpi:.0f} dpi but the file was made at {claimed_dpi:g} dpi"))
+        why = _("pHYs says {dpi} dpi but the file was made at {made} dpi").format(dpi=_num(dpi, ".0f"),
+                                                                                  made=_num(claimed_dpi, "g"))
+        problems.append(Problem(Code.DPI, why))
     w_mm, h_mm = _float(kw.get("width_mm")), _float(kw.get("height_mm"))
     with_bleed = kw.get("bleed") == "yes"
     claims, cp = _size_claims({k: v for k, v in kw.items() if k == "size"})
@@ -1270,22 +1390,24 @@ def _png_checks(path: Path, campaign: Campaign | None) -> FileCheck:
             extra = 2 * c.bleed_mm if with_bleed else 0.0
             w_mm, h_mm = c.width_mm + extra, c.height_mm + extra
         else:
-            problems.append(Problem("size", "no physical size (width_mm/height_mm or size=) in the PNG's Keywords"))
+            why = _("no physical size (width_mm/height_mm or size=) in the PNG's Keywords")
+            problems.append(Problem(Code.SIZE, why))
             return FileCheck(str(path), "png", tuple(problems), facts=facts)
     facts.update(width_mm=w_mm, height_mm=h_mm)
     ew, eh = px(w_mm, round(dpi)), px(h_mm, round(dpi))
     if abs(info.width - ew) > TOL_PX or abs(info.height - eh) > TOL_PX:
-        problems.append(
-            Problem("size", f"{info.width} x {info.height} px is not {_fmt_mm(w_mm)} x {_fmt_mm(h_mm)} mm at "
-                    f"{dpi:.0f} dpi ({ew} x {eh} px)")
-        )
+        why = _("{width} x {height} px is not {width_mm} x {height_mm} mm at {dpi} dpi ({expected_width} x "
+                "{expected_height} px)").format(width=info.width, height=info.height, width_mm=_fmt_mm(w_mm),
+                                                height_mm=_fmt_mm(h_mm), dpi=_num(dpi, ".0f"), expected_width=ew,
+                                                expected_height=eh)
+        problems.append(Problem(Code.SIZE, why))
     for c in claims:
         extra = 2 * c.bleed_mm if with_bleed else 0.0
         if abs(c.width_mm + extra - w_mm) > TOL_MM or abs(c.height_mm + extra - h_mm) > TOL_MM:
-            problems.append(
-                Problem("size", f"the PNG says {_fmt_mm(w_mm)} x {_fmt_mm(h_mm)} mm but {c.source} is "
-                        f"{_fmt_mm(c.width_mm + extra)} x {_fmt_mm(c.height_mm + extra)} mm")
-            )
+            why = _("the PNG says {width} x {height} mm but size {source} is {claimed_width} x {claimed_height} mm")
+            why = why.format(width=_fmt_mm(w_mm), height=_fmt_mm(h_mm), source=c.source,
+                             claimed_width=_fmt_mm(c.width_mm + extra), claimed_height=_fmt_mm(c.height_mm + extra))
+            problems.append(Problem(Code.SIZE, why))
     draft, _slogan, sp = _slogan_problems(kw, info.text.get("Description", ""), campaign)
     problems += sp
     return FileCheck(str(path), "png", tuple(problems), draft=draft, facts=facts)
@@ -1296,42 +1418,52 @@ def _png_checks(path: Path, campaign: Campaign | None) -> FileCheck:
 
 
 def _describe(r: FileCheck) -> str:
+    """What a file that passes is, in a few words: the list after its name in the report."""
     f = r.facts
     bits = [r.kind]
     if "size" in f:
         bits.append(str(f["size"]))
     if r.kind == "pdf" and "trim_mm" in f:
         w, h = f["trim_mm"]
-        bits.append(f"{_fmt_mm(w)} x {_fmt_mm(h)} mm + {_fmt_mm(f.get('bleed_mm', 0))} mm bleed")
+        bits.append(_("{width} x {height} mm + {bleed} mm bleed").format(
+            width=_fmt_mm(w), height=_fmt_mm(h), bleed=_fmt_mm(f.get("bleed_mm", 0))))
     if r.kind == "png" and "width_px" in f:
-        bits.append(f"{f['width_px']} x {f['height_px']} px at {f.get('dpi', '?'):g} dpi" if "dpi" in f else
-                    f"{f['width_px']} x {f['height_px']} px")
+        if "dpi" in f:
+            bits.append(_("{width} x {height} px at {dpi} dpi").format(
+                width=f["width_px"], height=f["height_px"], dpi=_num(f['dpi'], "g")))
+        else:
+            bits.append(f"{f['width_px']} x {f['height_px']} px")
     if "color" in f:
         bits.append(str(f["color"]).upper())
     if f.get("pdfx"):
         bits.append(str(f["pdfx"]))
     if "slogan" in f:
-        bits.append(f"slogan {f['slogan']}")
+        bits.append(_("slogan {id}").format(id=f["slogan"]))
     return ", ".join(bits)
 
 
 def summary_line(results: list[FileCheck]) -> str:
     n = len(results)
     counts = {k: sum(r.status == k for r in results) for k in ("pass", "draft", "fail")}
-    return (f"checked {n} file{'s' if n != 1 else ''}: {counts['pass']} passed, {counts['draft']} draft, "
-            f"{counts['fail']} failed")
+    return ngettext("checked {n} file: {passed} passed, {draft} draft, {failed} failed",
+                    "checked {n} files: {passed} passed, {draft} draft, {failed} failed", n).format(
+        n=n, passed=counts["pass"], draft=counts["draft"], failed=counts["fail"])
 
 
 def format_report(results: list[FileCheck], summary: bool = True) -> str:
-    """One line per file that passes, one line per problem otherwise, and a summary."""
+    """One line per file that passes, one line per problem otherwise, and a summary.
+
+    Each line is one whole message, so a translation can pad its status word to line up.
+    """
     out = []
     for r in results:
-        label = {"pass": "ok   ", "draft": "draft", "fail": "FAIL "}[r.status]
         if r.errors:
-            out += [f"{label} {r.path}: {p.message}" for p in r.errors]
+            out += [_("FAIL  {file}: {problem}").format(file=r.path, problem=p.message) for p in r.errors]
+        elif r.status == "draft":
+            out.append(_("draft {file} ({description})").format(file=r.path, description=_describe(r)))
         else:
-            out.append(f"{label} {r.path} ({_describe(r)})")
-        out += [f"warn  {r.path}: {p.message}" for p in r.warnings]
+            out.append(_("ok    {file} ({description})").format(file=r.path, description=_describe(r)))
+        out += [_("warn  {file}: {problem}").format(file=r.path, problem=p.message) for p in r.warnings]
     if summary:
         out.append(summary_line(results))
     return "\n".join(out)

@@ -16,11 +16,12 @@ from poster_gen.campaign import Campaign, Slogan, Unit
 from poster_gen.design import Box, Design, TextSpec, render_field
 from poster_gen.errors import LayoutError, PosterGenError
 from poster_gen.fonts import Font, load_font
+from poster_gen.i18n import N_, _
 from poster_gen.layout import FitOptions, Region, TextBlock, fit
 from poster_gen.scene import Glyph, GlyphRun, Rect, Scene
 from poster_gen.sizes import CAP_MM_PER_M, PT_PER_MM, Size
 from poster_gen.text import clean, upper
-from poster_gen.words import Word, phrase_keys, proper_names, split_words
+from poster_gen.words import FORBIDDEN, Word, is_phrase_joint, phrase_keys, proper_names, split_words
 
 MIN_READABLE_FRACTION = 0.5  # below half the recommended capital height the job fails
 # Kinds whose slogan is set in short stacked lines (the narrow pole banner): see _stacked.
@@ -28,6 +29,41 @@ STACKED_KINDS = frozenset({"phuon"})
 # The block that names the occasion, for the manifest's occasion_cap_mm: the
 # occasion line, or the title design's title (the campaign's name, set large).
 OCCASION_FIELDS = ("occasion", "title")
+# The text blocks of the packaged designs, named in messages in the user's language;
+# a block of another design is named by its field as written.
+BLOCK_NAMES = {
+    "slogan": N_("slogan"),
+    "heading": N_("heading"),
+    "occasion": N_("occasion"),
+    "title": N_("title"),
+    "kicker": N_("kicker"),
+    "date": N_("date"),
+}
+
+
+def block_name(field: str) -> str:
+    """How messages name a text block: ``slogan`` in English, ``khẩu hiệu`` in Vietnamese."""
+    return _(BLOCK_NAMES[field]) if field in BLOCK_NAMES else field
+
+
+def readable_m(cap_mm: int) -> float:
+    """How far away capitals this tall can be read (the rule of thumb), rounded down to 0.1 m."""
+    return math.floor(cap_mm / CAP_MM_PER_M * 10 + 1e-9) / 10
+
+
+def block_line(field: str, cap_mm: int, required_mm: int | None, viewing_m: float | None) -> str:
+    """The legibility line of one text block, in the user's language: its capitals against
+    the height needed at the viewing distance, or (``required_mm`` None) how far they read."""
+    name = block_name(field)
+    if required_mm is None or viewing_m is None:
+        return _("{block} capitals {cap} mm, legible from up to {distance} m away").format(
+            block=name, cap=cap_mm, distance=f"{readable_m(cap_mm):g}"
+        )
+    if cap_mm >= required_mm:
+        template = _("{block} capitals {cap} mm, meet the {needed} mm needed at {distance} m")
+    else:
+        template = _("{block} capitals {cap} mm, BELOW the {needed} mm needed at {distance} m")
+    return template.format(block=name, cap=cap_mm, needed=required_mm, distance=f"{viewing_m:g}")
 
 
 def whole_mm(mm: float) -> int:
@@ -60,16 +96,11 @@ class BlockLegibility:
     @property
     def readable_m(self) -> float:
         """How far away these capitals can be read by the same rule of thumb, rounded down to 0.1 m."""
-        return math.floor(self.cap_height_mm / CAP_MM_PER_M * 10 + 1e-9) / 10
+        return readable_m(self.cap_height_mm)
 
     def describe(self) -> str:
-        if self.required_mm is None:
-            return f"{self.field} capitals {self.cap_height_mm} mm, legible from up to {self.readable_m:g} m away"
-        mark = "meet" if self.ok else "BELOW"
-        return (
-            f"{self.field} capitals {self.cap_height_mm} mm, {mark} the {self.required_mm} mm needed at "
-            f"{self.viewing_m:g} m"
-        )
+        """One line, in the user's language."""
+        return block_line(self.field, self.cap_height_mm, self.required_mm, self.viewing_m)
 
 
 @dataclass(frozen=True)
@@ -108,11 +139,12 @@ class Legibility:
         return None
 
     def describe(self) -> str:
-        mark = "meets" if self.cap_height_mm >= self.required_mm else "BELOW"
-        return (
-            f"capital height {self.cap_height_mm} mm, {mark} the {self.required_mm} mm needed at "
-            f"{self.viewing_m:g} m"
-        )
+        """The slogan's figures in one line, in the user's language."""
+        if self.cap_height_mm >= self.required_mm:
+            template = _("capital height {cap} mm, meets the {needed} mm needed at {distance} m")
+        else:
+            template = _("capital height {cap} mm, BELOW the {needed} mm needed at {distance} m")
+        return template.format(cap=self.cap_height_mm, needed=self.required_mm, distance=f"{self.viewing_m:g}")
 
     def messages(self) -> list[str]:
         """One line per text block, the measured ones first; a shortfall is said once, here."""
@@ -170,8 +202,9 @@ def compose(
 ) -> Artwork:
     if size.kind not in design.kinds:
         raise PosterGenError(
-            f"design '{design.id}' has no layout for kind '{size.kind}' (it has: {', '.join(design.kinds)}); "
-            "choose another --design"
+            _("design '{design}' has no layout for kind '{kind}' (it has: {kinds}); choose another --design").format(
+                design=design.id, kind=size.kind, kinds=", ".join(design.kinds)
+            )
         )
     lay = design.layout_for(size.kind, size.width_mm, size.height_mm)
     bleed = size.bleed_mm * PT_PER_MM
@@ -235,15 +268,18 @@ def compose(
         if t.case == "upper":
             words = [Word(upper(w.text), w.syllables, w.break_cost, w.pinned) for w in words]
         display = " ".join(w.text for w in words)
-        font.require(display, where=f"{t.field} text")
+        font.require(display, where=_("{block} text").format(block=block_name(t.field)))
         region = regions[t.field]
         # the cap on capital height keeps to the region the design drew: reflow gives a block
         # room (more or longer lines), never a larger place in the hierarchy
         max_size = (t.max_cap_frac * planned[t.field].h_pt / font.cap_height_em) if t.max_cap_frac else None
+        # No size floor (FitOptions.min_size_pt): below half the capital height needed the
+        # artwork is refused with a clear message, rather than printed with a name split.
         opts = FitOptions(max_lines=t.max_lines, max_size_pt=max_size, align=t.align, valign=t.valign)
-        block = fit(words, region, font, opts)
         if t.legibility and size.kind in STACKED_KINDS:
-            block = _stacked(block, words, region, font, opts, whole_mm(size.min_cap_mm))
+            block = _narrow(words, region, font, opts, whole_mm(size.min_cap_mm))
+        else:
+            block = fit(words, region, font, opts)
         items.append(_run_items(block, font, design.color(t.color)))
         cap = whole_mm(block.cap_height_pt / PT_PER_MM)
         lines = tuple(line.text for line in block.lines)
@@ -256,14 +292,22 @@ def compose(
         blocks.append(info)
     items = _flatten(items)
     if primary is None:
-        raise PosterGenError(f"design '{design.id}' has no slogan block for kind '{size.kind}'")
+        raise PosterGenError(
+            _("design '{design}' has no slogan block for kind '{kind}'").format(design=design.id, kind=size.kind)
+        )
     for b in blocks:
-        if b.measured and b.cap_height_mm < MIN_READABLE_FRACTION * b.required_mm:
-            what = "slogan" if b.field == "slogan" else f"{b.field} text"
+        # a cờ phướn keeps its names whole and is read from the pavement: short of the mark it
+        # is printed with a warning, never refused
+        if b.measured and b.cap_height_mm < MIN_READABLE_FRACTION * b.required_mm and size.kind not in STACKED_KINDS:
+            if b.field == "slogan":
+                template = _("slogan too long for size {size}: capitals reach only {cap} mm, under half the {needed} mm "
+                             "needed at {distance} m; choose a larger size or a shorter slogan")
+            else:
+                template = _("{block} text too long for size {size}: capitals reach only {cap} mm, under half the "
+                             "{needed} mm needed at {distance} m; choose a larger size or a shorter text")
             raise LayoutError(
-                f"{what} too long for size {size.id}: capitals reach only {b.cap_height_mm} mm, "
-                f"under half the {b.required_mm} mm needed at {b.viewing_m:g} m; "
-                f"choose a larger size or a shorter {'slogan' if b.field == 'slogan' else 'text'}"
+                template.format(block=block_name(b.field), size=size.id, cap=b.cap_height_mm, needed=b.required_mm,
+                                distance=f"{b.viewing_m:g}")
             )
     legibility = Legibility(
         cap_height_mm=primary.cap_height_mm,
@@ -405,15 +449,38 @@ def _removed_blocks(paths, stamp, design_dirs, kind, orientation, have) -> tuple
 STACK_GAIN = 1.2  # more lines on a strip: for capitals at least this much larger
 
 
+def _narrow(words: list, region: Region, font: Font, opts: FitOptions, need_mm: int) -> TextBlock:
+    """The slogan of a narrow strip (cờ phướn). Elsewhere the engine may split a phrase when
+    keeping it whole costs much type size; on a strip that is what it would do nearly always,
+    so here phrases are always kept whole, in short stacked lines ("ĐẢNG CỘNG SẢN VIỆT NAM /
+    QUANG VINH / MUÔN NĂM!"). A long name then sets the type size; a strip is read from the
+    pavement below it, so a shortfall is a warning there, not a refusal (see compose)."""
+    whole = [w if w.pinned or not is_phrase_joint(w.break_cost) else replace(w, break_cost=FORBIDDEN)
+             for w in words]
+    return _stacked(fit(whole, region, font, opts), whole, region, font, opts, need_mm)
+
+
+def _splits_phrase(block: TextBlock, words: list) -> bool:
+    """True when a line of ``block`` ends inside a phrase (a name, a number and its noun, ...)."""
+    i = 0
+    for line in block.lines[:-1]:
+        used = -1
+        while i < len(words) and used < len(line.text):
+            used += len(words[i].text) + 1
+            i += 1
+        if i and is_phrase_joint(words[i - 1].break_cost):
+            return True
+    return False
+
+
 def _stacked(block: TextBlock, words: list, region: Region, font: Font, opts: FitOptions, need_mm: int) -> TextBlock:
-    """On a narrow strip the slogan reads in short stacked lines, and a name may be
-    broken across them as pole banners do ("ĐẢNG CỘNG SẢN / VIỆT NAM / QUANG VINH /
-    MUÔN NĂM!"). The engine's choice keeps phrases whole; a setting with more lines
-    replaces it when it changes the verdict (reaches the capital height needed, or
-    lifts the capitals from under half of it, refused, to a warning) or makes the
-    capitals at least STACK_GAIN times larger. A setting that leaves a single
-    syllable alone on a line ("CỦA", "TRONG") is taken only to avoid a refusal.
-    Among those, the fewest lines."""
+    """On a narrow strip the slogan reads in short stacked lines. The engine's
+    choice keeps phrases whole; a setting with more lines replaces it when it
+    changes the verdict (reaches the capital height needed, or lifts the capitals
+    from under half of it, refused, to a warning) or makes the capitals at least
+    STACK_GAIN times larger. A setting that breaks a phrase ("ĐẢNG CỘNG SẢN / VIỆT
+    NAM") or leaves a single syllable alone on a line ("CỦA", "TRONG") is taken
+    only to avoid a refusal. Among those, the fewest lines."""
 
     def cap_mm(b: TextBlock) -> int:
         return whole_mm(b.cap_height_pt / PT_PER_MM)
@@ -431,7 +498,7 @@ def _stacked(block: TextBlock, words: list, region: Region, font: Font, opts: Fi
         cand = fit(words, region, font, replace(opts, min_lines=n, max_lines=n))  # the best n-line setting
         if len(cand.lines) < n:  # no more places to break
             break
-        if lone(cand) and not lone(block):
+        if (lone(cand) and not lone(block)) or (_splits_phrase(cand, words) and not _splits_phrase(block, words)):
             if level(best) == 0 and level(cand) > 0:
                 best = cand
             continue

@@ -34,6 +34,7 @@ from pathlib import Path
 
 from poster_gen import sandbox
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import _, language, ngettext
 from poster_gen.limits import loads_toml, read_text_file
 from poster_gen.resources import templates_dir
 from poster_gen.scene import Color
@@ -149,16 +150,18 @@ class _Source:
 
 
 @lru_cache(maxsize=256)
-def _read(path: str, mtime_ns: int, size: int) -> tuple[dict | None, str]:
-    """A design file's TOML, bounded in size and nesting, or why it cannot be read."""
+def _read(path: str, mtime_ns: int, size: int, lang: str) -> tuple[dict | None, str]:
+    """A design file's TOML, bounded in size and nesting, or why it cannot be read
+    (in the language ``lang``, part of the cache key)."""
     p = Path(path)
     try:
         text = read_text_file(p, "design", MAX_DESIGN_BYTES).decode("utf-8-sig")
-        return loads_toml(text, f"design {p}"), ""
+        return loads_toml(text, _("design {path}").format(path=p)), ""
     except tomllib.TOMLDecodeError as exc:
-        return None, f"design {p}: TOML syntax error: {exc}; fix the file at that line"
+        return None, _("design {path}: TOML syntax error: {detail}; fix the file at that line").format(
+            path=p, detail=exc)
     except UnicodeDecodeError:
-        return None, f"design {p}: not UTF-8 text; save the file as UTF-8"
+        return None, _("design {path}: not UTF-8 text; save the file as UTF-8").format(path=p)
     except PosterGenError as exc:  # too large, nested too deeply, unreadable
         return None, str(exc)
 
@@ -167,8 +170,9 @@ def _source(path: Path) -> _Source:
     try:
         st = path.stat()
     except OSError as exc:
-        return _Source(path.stem, path, None, f"design {path}: cannot read it ({exc.strerror})")
-    data, err = _read(str(path), st.st_mtime_ns, st.st_size)
+        return _Source(path.stem, path, None,
+                       _("design {path}: cannot read it ({reason})").format(path=path, reason=exc.strerror))
+    data, err = _read(str(path), st.st_mtime_ns, st.st_size, language())
     if data is None:
         return _Source(path.stem, path, None, err)
     did = data.get("id", path.stem)
@@ -253,15 +257,16 @@ def _check_block_fields(src: _Source) -> None:
     tables = []  # (where, table) of every kind and orientation variant
     for kind, kraw in kinds.items() if isinstance(kinds, dict) else ():
         if isinstance(kraw, dict):
-            tables.append((f"kinds.{kind}", kraw))
-            tables += [(f"kinds.{kind}.{o}", kraw[o]) for o in ORIENTATIONS if isinstance(kraw.get(o), dict)]
+            path = f"kinds.{kind}"  # a TOML table's name, the same in every language
+            tables.append((path, kraw))
+            tables += [(f"{path}.{o}", kraw[o]) for o in ORIENTATIONS if isinstance(kraw.get(o), dict)]
     for where, table in tables:
         blocks = table.get("text")
         for i, b in enumerate(blocks if isinstance(blocks, list) else (), 1):
             if isinstance(b, dict) and "field" in b and not isinstance(b["field"], str):
                 raise PosterGenError(
-                    f"design {src.path}: {where} text #{i}: field = {_show(b['field'])} must be a field name in "
-                    "quotes, e.g. \"slogan\""
+                    _("design {path}: {where} text #{i}: field = {value} must be a field name in quotes, "
+                      "e.g. \"slogan\"").format(path=src.path, where=where, i=i, value=_show(b["field"]))
                 )
 
 
@@ -272,15 +277,23 @@ def _resolve_raw(src: _Source, sources: list[_Source]) -> tuple[dict, tuple[str,
     while "extends" in data:
         parent_id = data["extends"]
         if not isinstance(parent_id, str):
-            raise PosterGenError(f"design {chain[-1].path}: extends must be a design id in quotes, e.g. extends = \"classic\"")
+            raise PosterGenError(
+                _("design {path}: extends must be a design id in quotes, e.g. extends = \"classic\"").format(
+                    path=chain[-1].path)
+            )
         used = {c.path.resolve() for c in chain}
         parent = next((s for s in sources if s.id == parent_id and s.path.resolve() not in used), None)
         if parent is None:
             if any(s.id == parent_id for s in sources):
-                raise PosterGenError(f"design {chain[-1].path}: extends '{parent_id}' makes a loop; extend another design")
+                raise PosterGenError(
+                    _("design {path}: extends '{parent}' makes a loop; extend another design").format(
+                        path=chain[-1].path, parent=parent_id)
+                )
             from poster_gen.suggest import unknown_choice
 
-            raise PosterGenError(f"design {chain[-1].path}: " + unknown_choice("design to extend", parent_id, sorted({s.id for s in sources})))
+            raise PosterGenError(_("design {path}: {problem}").format(
+                path=chain[-1].path,
+                problem=unknown_choice("design to extend", parent_id, sorted({s.id for s in sources}))))
         if parent.data is None:
             raise PosterGenError(parent.error)
         chain.append(parent)
@@ -296,8 +309,11 @@ def _resolve_raw(src: _Source, sources: list[_Source]) -> tuple[dict, tuple[str,
         own = src.data or {}
         parent = chain[1]
         merged["name"] = own.get("name", src.id)
+        parent_description = (parent.data or {}).get("description", "")
         merged["description"] = own.get(
-            "description", f"based on '{parent.id}': {(parent.data or {}).get('description', '')}".rstrip(": ")
+            "description",
+            _("based on '{parent}': {description}").format(parent=parent.id, description=parent_description)
+            if parent_description else _("based on '{parent}'").format(parent=parent.id),
         )
     merged["id"] = src.id
     return merged, tuple(str(c.path) for c in chain[1:])
@@ -333,9 +349,11 @@ def _show(raw) -> str:
 
 
 def _color(where: str, raw, problems: list[str]) -> Color | None:
-    usage = "a colour is { rgb = \"#RRGGBB\", cmyk = [C, M, Y, K] } with C, M, Y, K in percent (0-100)"
     if not isinstance(raw, dict):
-        problems.append(f"{where}: {usage}")
+        problems.append(
+            _("{where}: a colour is {{ rgb = \"#RRGGBB\", cmyk = [C, M, Y, K] }} with C, M, Y, K in percent (0-100)")
+            .format(where=where)
+        )
         return None
     _unknown(where, raw, _COLOR_KEYS, problems)
     rgb_raw, cmyk_raw = raw.get("rgb"), raw.get("cmyk")
@@ -347,14 +365,21 @@ def _color(where: str, raw, problems: list[str]) -> Color | None:
           and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 255 for v in rgb_raw)):
         rgb = tuple(rgb_raw)
     if rgb is None:
-        given = f"rgb = {_show(rgb_raw)}" if "rgb" in raw else "no rgb"
-        problems.append(f"{where}: {given}; give rgb = \"#RRGGBB\" (or [R, G, B], whole numbers 0-255)")
+        if "rgb" in raw:
+            problems.append(_("{where}: rgb = {value}; give rgb = \"#RRGGBB\" (or [R, G, B], whole numbers 0-255)")
+                            .format(where=where, value=_show(rgb_raw)))
+        else:
+            problems.append(_("{where}: no rgb; give rgb = \"#RRGGBB\" (or [R, G, B], whole numbers 0-255)")
+                            .format(where=where))
     cmyk: tuple[float, ...] | None = None
     if isinstance(cmyk_raw, list) and len(cmyk_raw) == 4 and all(_is_number(v) and 0 <= v <= 100 for v in cmyk_raw):
         cmyk = tuple(float(v) for v in cmyk_raw)
+    elif "cmyk" in raw:
+        problems.append(_("{where}: cmyk = {value}; give cmyk = [C, M, Y, K], four numbers 0-100 (percent)")
+                        .format(where=where, value=_show(cmyk_raw)))
     else:
-        given = f"cmyk = {_show(cmyk_raw)}" if "cmyk" in raw else "no cmyk"
-        problems.append(f"{where}: {given}; give cmyk = [C, M, Y, K], four numbers 0-100 (percent)")
+        problems.append(_("{where}: no cmyk; give cmyk = [C, M, Y, K], four numbers 0-100 (percent)")
+                        .format(where=where))
     if rgb is None or cmyk is None:
         return None
     return Color(rgb, tuple(v / 100.0 for v in cmyk))  # type: ignore[arg-type]
@@ -363,12 +388,13 @@ def _color(where: str, raw, problems: list[str]) -> Color | None:
 def _box(where: str, raw, problems: list[str], inside: bool) -> Box | None:
     """A region [x, y, w, h]: text inside the safe area (0..1); a rect may reach
     past it (x, y from -1 to 1, width and height up to 2) to run into the bleed."""
-    rule = (
-        "[x, y, width, height], fractions 0-1 of the safe area" if inside
-        else "[x, y, width, height]: x and y from -1 to 1, width and height above 0 up to 2"
-    )
     if not (isinstance(raw, list) and len(raw) == 4 and all(_is_number(v) for v in raw)):
-        problems.append(f"{where}: region = {_show(raw)} must be {rule} (four finite numbers)")
+        if inside:
+            problems.append(_("{where}: region = {value} must be [x, y, width, height], fractions 0-1 of the safe "
+                              "area (four finite numbers)").format(where=where, value=_show(raw)))
+        else:
+            problems.append(_("{where}: region = {value} must be [x, y, width, height]: x and y from -1 to 1, width "
+                              "and height above 0 up to 2 (four finite numbers)").format(where=where, value=_show(raw)))
         return None
     x, y, w, h = (float(v) for v in raw)
     eps = 1e-6
@@ -378,31 +404,36 @@ def _box(where: str, raw, problems: list[str], inside: bool) -> Box | None:
         ok = -1 - eps <= x <= 1 + eps and -1 - eps <= y <= 1 + eps and 0 < w <= 2 + eps and 0 < h <= 2 + eps
     if not ok:
         if w <= 0 or h <= 0:
-            problems.append(f"{where}: region width and height must be positive")
+            problems.append(_("{where}: region width and height must be positive").format(where=where))
         elif inside:
-            problems.append(f"{where}: text region [{x:g}, {y:g}, {w:g}, {h:g}] must lie inside the safe area (0..1)")
+            problems.append(_("{where}: text region [{x:g}, {y:g}, {w:g}, {h:g}] must lie inside the safe area (0..1)")
+                            .format(where=where, x=x, y=y, w=w, h=h))
         else:
-            problems.append(f"{where}: region [{x:g}, {y:g}, {w:g}, {h:g}] must be {rule}")
+            problems.append(_("{where}: region [{x:g}, {y:g}, {w:g}, {h:g}] must be [x, y, width, height]: x and y "
+                              "from -1 to 1, width and height above 0 up to 2").format(where=where, x=x, y=y, w=w, h=h))
         return None
     return Box(x, y, w, h)
 
 
 def _fraction(where: str, key: str, raw, lo: float, hi: float, problems: list[str], lo_open: bool = False) -> float | None:
     if not (_is_number(raw) and (raw > lo if lo_open else raw >= lo) and raw <= hi):
-        bound = f"above {lo:g}" if lo_open else f"from {lo:g}"
-        problems.append(f"{where}: {key} = {_show(raw)} must be a number {bound} to {hi:g}")
+        message = (_("{where}: {key} = {value} must be a number above {lo:g} to {hi:g}") if lo_open
+                   else _("{where}: {key} = {value} must be a number from {lo:g} to {hi:g}"))
+        problems.append(message.format(where=where, key=key, value=_show(raw), lo=lo, hi=hi))
         return None
     return float(raw)
 
 
 def _unknown(where: str, table: dict, allowed: set[str], problems: list[str]) -> None:
     for key in sorted(set(table) - allowed):
-        problems.append(f"{where}: unknown key '{key}' (allowed: {', '.join(sorted(allowed))})")
+        problems.append(_("{where}: unknown key '{key}' (allowed: {allowed})").format(
+            where=where, key=key, allowed=", ".join(sorted(allowed))))
 
 
 def _choice(where: str, key: str, value, problems: list[str]) -> str:
     if not isinstance(value, str) or value not in _CHOICES[key]:
-        problems.append(f"{where}: {key} = {_show(value)}; use one of {', '.join(_CHOICES[key])}")
+        problems.append(_("{where}: {key} = {value}; use one of {choices}").format(
+            where=where, key=key, value=_show(value), choices=", ".join(_CHOICES[key])))
         return _CHOICES[key][0]
     return value
 
@@ -411,60 +442,75 @@ def _tables(where: str, raw: dict, key: str, example: str, problems: list[str]) 
     """A list of tables (``[[kinds.K.text]]``, ``rect = [{...}]``); a wrong type is a problem."""
     value = raw.get(key, [])
     if not isinstance(value, list):
-        problems.append(f"{where}: {key} = {_show(value)} must be a list of tables, e.g. {example}")
+        problems.append(_("{where}: {key} = {value} must be a list of tables, e.g. {example}").format(
+            where=where, key=key, value=_show(value), example=example))
         return []
     return value
 
 
 def _layout(where: str, raw, d: dict, problems: list[str]) -> KindLayout | None:
     if not isinstance(raw, dict):
-        problems.append(f"{where}: must be a table")
+        problems.append(_("{where}: must be a table").format(where=where))
         return None
     _unknown(where, raw, _KIND_KEYS, problems)
     colors, fonts, fields = d["colors"], d["fonts"], d["fields"]
 
     def color_ref(w: str, name, key: str = "color") -> str:
         if not isinstance(name, str):
-            problems.append(f"{w}: {key} = {_show(name)} must be the name of a colour in quotes, from [colors]")
+            problems.append(_("{where}: {key} = {value} must be the name of a colour in quotes, from [colors]").format(
+                where=w, key=key, value=_show(name)))
         elif name not in colors:
-            problems.append(f"{w}: colour '{name}' is not defined in [colors] (defined: {', '.join(colors)})")
+            problems.append(_("{where}: colour '{name}' is not defined in [colors] (defined: {defined})").format(
+                where=w, name=name, defined=", ".join(colors)))
         return str(name)
 
     texts, seen = [], set()
-    for i, t in enumerate(_tables(where, raw, "text", "[[kinds.pano.text]] with field = \"slogan\"", problems), 1):
+    for i, t in enumerate(_tables(where, raw, "text", _("[[kinds.pano.text]] with field = \"slogan\""), problems), 1):
         if not isinstance(t, dict) or "field" not in t:
-            problems.append(f"{where} text #{i}: needs field = \"slogan\" (or a [fields] name) and region = [x, y, w, h]")
+            problems.append(_("{where} text #{i}: needs field = \"slogan\" (or a [fields] name) and region = "
+                              "[x, y, w, h]").format(where=where, i=i))
             continue
         fname = t["field"]
         if not isinstance(fname, str):
-            problems.append(f"{where} text #{i}: field = {_show(fname)} must be a field name in quotes, e.g. \"slogan\"")
+            problems.append(_("{where} text #{i}: field = {value} must be a field name in quotes, e.g. \"slogan\"")
+                            .format(where=where, i=i, value=_show(fname)))
             continue
         w = f"{where} text '{fname}'"
         _unknown(w, t, _TEXT_KEYS, problems)
         if fname in seen:
-            problems.append(f"{w}: a field may appear once per kind")
+            problems.append(_("{where}: a field may appear once per kind").format(where=w))
         seen.add(fname)
         if fname != "slogan" and fname not in fields:
-            problems.append(f"{w}: field '{fname}' is not defined in [fields] (defined: {', '.join(fields) or 'none'})")
+            if fields:
+                problems.append(_("{where}: field '{name}' is not defined in [fields] (defined: {defined})").format(
+                    where=w, name=fname, defined=", ".join(fields)))
+            else:
+                problems.append(_("{where}: field '{name}' is not defined in [fields] (defined: none)").format(
+                    where=w, name=fname))
         if "region" not in t:
-            problems.append(f"{w}: missing region = [x, y, width, height]")
+            problems.append(_("{where}: missing region = [x, y, width, height]").format(where=w))
             continue
         box = _box(w, t["region"], problems, inside=True)
         font = t.get("font", "body")
         if not isinstance(font, str):
-            problems.append(f"{w}: font = {_show(font)} must be the name of a font in quotes, from [fonts]")
+            problems.append(_("{where}: font = {value} must be the name of a font in quotes, from [fonts]").format(
+                where=w, value=_show(font)))
         elif font not in fonts:
-            problems.append(f"{w}: font '{font}' is not defined in [fonts] (defined: {', '.join(fonts)})")
+            problems.append(_("{where}: font '{font}' is not defined in [fonts] (defined: {defined})").format(
+                where=w, font=font, defined=", ".join(fonts)))
         max_lines = t.get("max_lines", 1)
         if not (isinstance(max_lines, int) and not isinstance(max_lines, bool) and 1 <= max_lines <= MAX_LINES):
-            problems.append(f"{w}: max_lines = {_show(max_lines)} must be a whole number from 1 to {MAX_LINES}")
+            problems.append(_("{where}: max_lines = {value} must be a whole number from 1 to {max}").format(
+                where=w, value=_show(max_lines), max=MAX_LINES))
             max_lines = 1
         cap = _fraction(w, "max_cap_frac", t.get("max_cap_frac", 0.0), 0.0, 1.5, problems)
         legibility = t.get("legibility", fname == "slogan")
         if not isinstance(legibility, bool):
-            problems.append(f"{w}: legibility = {_show(legibility)} must be true or false")
+            problems.append(_("{where}: {key} = {value} must be true or false").format(
+                where=w, key="legibility", value=_show(legibility)))
         if not isinstance(t.get("remove", False), bool):
-            problems.append(f"{w}: remove = {_show(t['remove'])} must be true or false")
+            problems.append(_("{where}: {key} = {value} must be true or false").format(
+                where=w, key="remove", value=_show(t["remove"])))
         color = color_ref(w, t.get("color", "text"))
         case = _choice(w, "case", t.get("case", "upper"), problems)
         align = _choice(w, "align", t.get("align", "center"), problems)
@@ -476,12 +522,12 @@ def _layout(where: str, raw, d: dict, problems: list[str]) -> KindLayout | None:
             valign=valign, max_cap_frac=cap, legibility=legibility is True,
         ))
     if "slogan" not in seen:
-        problems.append(f"{where}: no text block with field = \"slogan\"")
+        problems.append(_("{where}: no text block with field = \"slogan\"").format(where=where))
     rects = []
     for i, r in enumerate(_tables(where, raw, "rect", "rect = [{ region = [0, 0, 1, 0.1], color = \"red\" }]", problems), 1):
         w = f"{where} rect #{i}"
         if not isinstance(r, dict) or "region" not in r or "color" not in r:
-            problems.append(f"{w}: a rect is {{ region = [x, y, w, h], color = \"name\" }}")
+            problems.append(_("{where}: a rect is {{ region = [x, y, w, h], color = \"name\" }}").format(where=w))
             continue
         _unknown(w, r, _RECT_KEYS, problems)
         box = _box(w, r["region"], problems, inside=False)
@@ -489,7 +535,8 @@ def _layout(where: str, raw, d: dict, problems: list[str]) -> KindLayout | None:
         if isinstance(edges, str):
             edges = [edges]
         if not isinstance(edges, list) or not all(isinstance(e, str) and e in SIDES for e in edges):
-            problems.append(f"{w}: to_edge = {_show(edges)}; list sides from: {', '.join(SIDES)}")
+            problems.append(_("{where}: to_edge = {value}; list sides from: {sides}").format(
+                where=w, value=_show(edges), sides=", ".join(SIDES)))
             edges = []
         color = color_ref(w, r["color"])
         on = _choice(w, "on", r.get("on", "safe"), problems)
@@ -499,7 +546,7 @@ def _layout(where: str, raw, d: dict, problems: list[str]) -> KindLayout | None:
     for i, f in enumerate(_tables(where, raw, "frame", "frame = [{ inset = 0.0, width = 0.01, color = \"gold\" }]", problems), 1):
         w = f"{where} frame #{i}"
         if not isinstance(f, dict) or "width" not in f or "color" not in f:
-            problems.append(f"{w}: a frame is {{ inset = 0.0, width = 0.006, color = \"name\" }}")
+            problems.append(_("{where}: a frame is {{ inset = 0.0, width = 0.006, color = \"name\" }}").format(where=w))
             continue
         _unknown(w, f, _FRAME_KEYS, problems)
         # fractions of the safe area's short side
@@ -522,24 +569,25 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
     from poster_gen.suggest import unknown_choice
 
     problems: list[str] = []
-    _unknown("top level", data, _TOP_KEYS, problems)
+    _unknown(_("top level"), data, _TOP_KEYS, problems)
     did = data.get("id", Path(path).stem)
     if not isinstance(did, str) or not SLUG.match(did):
-        problems.append(f"id {_show(did)} must be a short slug (a-z, 0-9, '-'), e.g. \"classic\"")
+        problems.append(_("id {value} must be a short slug (a-z, 0-9, '-'), e.g. \"classic\"").format(value=_show(did)))
         did = str(did)
     for key in ("name", "description"):
         if key in data and not isinstance(data[key], str):
-            problems.append(f"{key} = {_show(data[key])} must be text in quotes")
+            problems.append(_("{key} = {value} must be text in quotes").format(key=key, value=_show(data[key])))
     for key in ("fonts", "colors", "fields", "kinds"):
         if not isinstance(data.get(key, {}), dict):
-            problems.append(f"[{key}] must be a table")
+            problems.append(_("{where}: must be a table").format(where=f"[{key}]"))
     raw_fonts = data.get("fonts") if isinstance(data.get("fonts"), dict) else {}
     fonts = {}
     for k, v in raw_fonts.items():
         if isinstance(v, str) and v.strip() and v.isprintable():
             fonts[k] = v
         else:
-            problems.append(f"[fonts] {k} = {_show(v)} must be a font file name in quotes, e.g. \"BeVietnamPro_700Bold.ttf\"")
+            problems.append(_("[fonts] {key} = {value} must be a font file name in quotes, e.g. "
+                              "\"BeVietnamPro_700Bold.ttf\"").format(key=k, value=_show(v)))
     fields = dict(data.get("fields") or {}) if isinstance(data.get("fields"), dict) else {}
     colors = {}
     for k, v in (data.get("colors") or {}).items() if isinstance(data.get("colors"), dict) else ():
@@ -548,9 +596,9 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
             colors[k] = c
     for k, src in fields.items():
         origin = (field_files or {}).get(k, path)
-        where = f"[fields] {k}" + ("" if origin == path else f" (from {origin})")
+        where = f"[fields] {k}" if origin == path else _("[fields] {name} (from {path})").format(name=k, path=origin)
         if not isinstance(src, str):
-            problems.append(f"{where}: must be text in quotes (a jinja2 template)")
+            problems.append(_("{where}: must be text in quotes (a jinja2 template)").format(where=where))
             continue
         try:
             sandbox.compile_field(src, where)
@@ -560,10 +608,11 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
     kinds, variants = {}, {}
     raw_kinds = data.get("kinds") if isinstance(data.get("kinds"), dict) else {}
     if not raw_kinds:
-        problems.append("no layouts: add at least one [kinds.pano], [kinds.ap-phich], [kinds.bieu-ngu] or [kinds.phuon] table")
+        problems.append(_("no layouts: add at least one [kinds.pano], [kinds.ap-phich], [kinds.bieu-ngu] or "
+                          "[kinds.phuon] table"))
     for kind, raw in raw_kinds.items():
         if kind not in KINDS:
-            problems.append(unknown_choice("kind", kind, list(KINDS), extra="in [kinds.KIND]"))
+            problems.append(unknown_choice("kind", kind, list(KINDS), extra=_("in [kinds.KIND]")))
             continue
         lay = _layout(f"kinds.{kind}", raw, ctx, problems)
         if lay is None:
@@ -572,7 +621,7 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
         for orient in ORIENTATIONS:
             if orient in raw:
                 if not isinstance(raw[orient], dict):
-                    problems.append(f"kinds.{kind}.{orient}: must be a table")
+                    problems.append(_("{where}: must be a table").format(where=f"kinds.{kind}.{orient}"))
                     continue
                 base = {k: v for k, v in raw.items() if k not in ORIENTATIONS}
                 var = _layout(f"kinds.{kind}.{orient}", _merge(base, raw[orient]), ctx, problems)
@@ -580,10 +629,10 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
                     variants[(kind, orient)] = var
     if problems:
         problems = list(dict.fromkeys(problems))  # a kind's problem repeats in its variants
-        head = f"design {path}"
         if len(problems) == 1:
-            raise PosterGenError(f"{head}: {problems[0]}")
-        raise PosterGenError(f"{head}: {len(problems)} problems: " + "; ".join(problems))
+            raise PosterGenError(_("design {path}: {problem}").format(path=path, problem=problems[0]))
+        raise PosterGenError(_("design {path}: {n} problems: {problems}").format(
+            path=path, n=len(problems), problems="; ".join(problems)))
     order = {k: i for i, k in enumerate(KINDS)}
     return Design(
         id=did,
@@ -636,17 +685,21 @@ def load_design(design_id: str, extra: list[Path] | None = None) -> Design:
     from poster_gen.suggest import unknown_choice
 
     broken = [s.error for s in sources if s.data is None]
-    tail = f"; and {len(broken)} design file(s) could not be read: {broken[0]}" if broken else ""
-    raise PosterGenError(
-        unknown_choice("design", design_id, sorted({s.id for s in sources}), extra="see 'poster-gen designs'") + tail
-    )
+    unknown = unknown_choice("design", design_id, sorted({s.id for s in sources}), extra=_("see 'poster-gen designs'"))
+    if not broken:
+        raise PosterGenError(unknown)
+    raise PosterGenError(ngettext(
+        "{problem}; and {n} design file could not be read: {first}",
+        "{problem}; and {n} design files could not be read: {first}",
+        len(broken),
+    ).format(problem=unknown, n=len(broken), first=broken[0]))
 
 
 def render_field(design: Design, field: str, context: dict) -> str:
     """A design field's text, rendered in the sandbox (see sandbox.py): an
     error names the file that gives the field, and the field."""
     origin = design.field_files.get(field, design.path)
-    where = f"design {origin}, field '{field}'"
+    where = _("design {path}, field '{field}'").format(path=origin, field=field)
     template = sandbox.compile_field(design.fields[field], where)
     # an unknown name is answered with the names the field does see
     return sandbox.render(template, context, where, sandbox.FIELD_LIMITS, names_hint=", ".join(context))

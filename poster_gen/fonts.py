@@ -14,6 +14,7 @@ import uharfbuzz as hb
 from fontTools.ttLib import TTFont
 
 from poster_gen.errors import FontCoverageError, PosterGenError
+from poster_gen.i18n import _
 from poster_gen.resources import fonts_dir
 
 
@@ -52,9 +53,15 @@ class Font:
             self._tt = TTFont(str(self.path), lazy=True)
             data = self.path.read_bytes()
         except Exception as exc:  # fontTools raises many types on bad files
-            raise PosterGenError(f"font {self.path}: cannot be read ({exc}); reinstall poster-gen or fix the design's font") from None
+            raise PosterGenError(
+                _("font {path}: cannot be read ({reason}); reinstall poster-gen or fix the design's font").format(
+                    path=self.path, reason=exc
+                )
+            ) from None
         if "glyf" not in self._tt:
-            raise PosterGenError(f"font {self.path}: only TrueType-outline fonts (glyf) are supported")
+            raise PosterGenError(
+                _("font {path}: only TrueType-outline fonts (glyf) are supported").format(path=self.path)
+            )
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.upem = self._tt["head"].unitsPerEm
         self.cmap: dict[int, str] = self._tt.getBestCmap()
@@ -73,14 +80,16 @@ class Font:
     def missing(self, text: str) -> list[str]:
         return sorted({ch for ch in text if ch != "\n" and ord(ch) not in self.cmap})
 
-    def require(self, text: str, where: str = "text") -> None:
+    def require(self, text: str, where: str = "") -> None:
+        """Refuse ``text`` when a character has no glyph; ``where`` (translated) names the text."""
         miss = self.missing(text)
         if miss:
             names = ", ".join(f"U+{ord(c):04X} {c!r}" for c in miss[:5])
-            raise FontCoverageError(
-                f"{where}: font {self.family} ({self.path.name}) has no glyph for {names}; "
-                "remove or replace that character"
-            )
+            if where:
+                template = _("{where}: font {family} ({file}) has no glyph for {characters}; remove or replace that character")
+            else:
+                template = _("text: font {family} ({file}) has no glyph for {characters}; remove or replace that character")
+            raise FontCoverageError(template.format(where=where, family=self.family, file=self.path.name, characters=names))
 
     # -- shaping ----------------------------------------------------------
     def shape(self, text: str) -> Shaped:
@@ -154,4 +163,8 @@ def load_font(name: str, search: tuple[str, ...] = ()) -> Font:
     p = Path(name)
     if p.is_file():
         return Font(p)
-    raise PosterGenError(f"font '{name}' not found in {fonts_dir()} or the design's folder; check the design's [fonts] table")
+    raise PosterGenError(
+        _("font '{name}' not found in {folder} or the design's folder; check the design's [fonts] table").format(
+            name=name, folder=fonts_dir()
+        )
+    )

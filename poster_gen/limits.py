@@ -13,6 +13,7 @@ import tomllib
 from pathlib import Path
 
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import N_, _
 
 # sizes of files a user hands us
 MAX_TOML_BYTES = 4 * 1024 * 1024  # a campaign of every commune of the country is ~1 MB
@@ -35,6 +36,28 @@ MAX_ID_CHARS = 64
 
 class InputLimitError(PosterGenError):
     """An input exceeds a stated limit."""
+
+
+class InputNotFoundError(PosterGenError):
+    """An input file does not exist (the caller may add where to find one)."""
+
+
+# What the readers below are told they read (``what``), shown in the user's
+# language at the head of a message: "plan orders.csv: file not found".
+# Any other ``what`` is shown as given.
+WHAT = {
+    "campaign": N_("campaign"),
+    "design": N_("design"),
+    "manifest": N_("manifest"),
+    "memo": N_("memo"),
+    "plan": N_("plan"),
+    "preview index": N_("preview index"),
+}
+
+
+def what_label(what: str) -> str:
+    """``what`` (a key of WHAT) in the user's language."""
+    return _(WHAT[what]) if what in WHAT else what
 
 
 def nesting_depth_exceeds(text: str, limit: int = MAX_NESTING, openers: str = "[{", closers: str = "]}") -> bool:
@@ -76,24 +99,33 @@ def nesting_depth_exceeds(text: str, limit: int = MAX_NESTING, openers: str = "[
 
 
 def _read_bytes(path: Path, limit: int, what: str) -> bytes:
+    shown = what_label(what)
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise PosterGenError(f"{what} {path}: file not found") from None
+        raise InputNotFoundError(_("{what} {path}: file not found").format(what=shown, path=path)) from None
     except OSError as exc:
-        raise PosterGenError(f"{what} {path}: cannot read it ({exc.strerror})") from None
+        raise PosterGenError(
+            _("{what} {path}: cannot read it ({reason})").format(what=shown, path=path, reason=exc.strerror)
+        ) from None
     if size > limit:
         raise InputLimitError(
-            f"{what} {path}: {size / 1e6:.1f} MB is over the {limit / 1e6:.0f} MB limit for such a file; "
-            "check that it is the right file"
+            _("{what} {path}: {size} MB is over the {limit} MB limit for such a file; check that it is the right file")
+            .format(what=shown, path=path, size=f"{size / 1e6:.1f}", limit=f"{limit / 1e6:.0f}")
         )
     try:
         with open(path, "rb") as fh:
             data = fh.read(limit + 1)
     except OSError as exc:
-        raise PosterGenError(f"{what} {path}: cannot read it ({exc.strerror})") from None
+        raise PosterGenError(
+            _("{what} {path}: cannot read it ({reason})").format(what=shown, path=path, reason=exc.strerror)
+        ) from None
     if len(data) > limit:
-        raise InputLimitError(f"{what} {path}: over the {limit / 1e6:.0f} MB limit for such a file")
+        raise InputLimitError(
+            _("{what} {path}: over the {limit} MB limit for such a file").format(
+                what=shown, path=path, limit=f"{limit / 1e6:.0f}"
+            )
+        )
     return data
 
 
@@ -101,12 +133,14 @@ def loads_toml(text: str, where: str) -> dict:
     """Parse TOML text with the nesting bound. Raises InputLimitError or tomllib.TOMLDecodeError."""
     if nesting_depth_exceeds(text):
         raise InputLimitError(
-            f"{where}: tables or lists nested more than {MAX_NESTING} deep; a campaign or design never needs that"
+            _("{where}: tables or lists nested more than {limit} deep; a campaign or design never needs that").format(
+                where=where, limit=MAX_NESTING
+            )
         )
     try:
         return tomllib.loads(text)
     except RecursionError:
-        raise InputLimitError(f"{where}: nested too deeply to read") from None
+        raise InputLimitError(_("{where}: nested too deeply to read").format(where=where)) from None
 
 
 def read_json(path: Path, what: str, limit: int = MAX_JSON_BYTES):
@@ -119,11 +153,17 @@ def read_json(path: Path, what: str, limit: int = MAX_JSON_BYTES):
     raw = _read_bytes(path, limit, what)
     text = raw.decode("utf-8-sig")  # UnicodeDecodeError is a ValueError
     if nesting_depth_exceeds(text):
-        raise InputLimitError(f"{what} {path}: nested more than {MAX_NESTING} deep; it was not written by poster-gen")
+        raise InputLimitError(
+            _("{what} {path}: nested more than {limit} deep; it was not written by poster-gen").format(
+                what=what_label(what), path=path, limit=MAX_NESTING
+            )
+        )
     try:
         return json.loads(text)
     except RecursionError:
-        raise InputLimitError(f"{what} {path}: nested too deeply to read") from None
+        raise InputLimitError(
+            _("{what} {path}: nested too deeply to read").format(what=what_label(what), path=path)
+        ) from None
 
 
 def read_text_file(path: Path, what: str, limit: int) -> bytes:

@@ -11,12 +11,18 @@ With marks it grows by ``MARK_MARGIN_MM`` beyond the bleed on every side;
 the trim marks sit in that margin, entirely outside the bleed, and the slug
 line (what this sheet is: unit, slogan, size, file) sits below the bottom
 marks.
+
+The slug line is for the print shop, which reads Vietnamese: it is written
+in the user's language, like the messages (the slug font, Be Vietnamese Pro,
+has every Vietnamese letter; a character it lacks is drawn as '?'). Ids,
+file names and the colour mode stay as they are in any language.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from poster_gen.i18n import _
 from poster_gen.scene import Color, Glyph, GlyphRun
 from poster_gen.sizes import PT_PER_MM
 from poster_gen.text import clean
@@ -135,16 +141,19 @@ def slug_text(
     color: str = "RGB",
     version: str = "",
 ) -> str:
-    """The slug line: what a press operator needs to identify a sheet."""
+    """The slug line: what a press operator needs to identify a sheet, in the user's language."""
     parts = [
         unit,
-        f"slogan {slogan_id}",
-        f"{size_id} {width_mm:g} x {height_mm:g} mm, bleed {bleed_mm:g} mm",
+        _("slogan {id}").format(id=slogan_id),
+        _("{size} {width} x {height} mm, bleed {bleed} mm").format(
+            size=size_id, width=f"{width_mm:g}", height=f"{height_mm:g}", bleed=f"{bleed_mm:g}"
+        ),
         color,
         filename,
     ]
     if version:
-        parts.append(f"poster-gen {version}")
+        tool = f"poster-gen {version}"  # the program's name: the same in every language
+        parts.append(tool)
     return "  |  ".join(p for p in parts if p)
 
 
@@ -165,7 +174,7 @@ def _slug_run(text: str, geo: PageGeometry) -> GlyphRun | None:
         while len(text) > 1 and font.shape(text).advance_em * size > avail:
             text = text[:-2].rstrip() + "…"
         shaped = font.shape(text)
-    _, ty, _, th = geo.trim_rect
+    _x, ty, _w, th = geo.trim_rect
     marks_end = ty + th + mark_offset_pt(geo.bleed_pt) + MARK_LENGTH_MM * PT_PER_MM
     baseline = marks_end + SLUG_GAP_MM * PT_PER_MM + SLUG_INK_TOP_EM * size
     glyphs = tuple(Glyph(g.gid, g.char, x0 + g.x_em * size, baseline - g.y_em * size) for g in shaped.glyphs)

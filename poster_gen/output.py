@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from poster_gen.errors import OutputError
+from poster_gen.i18n import _
 
 TMP_PREFIX = ".poster-gen-"
 TMP_SUFFIX = ".part"
@@ -59,11 +60,13 @@ def inside(out: str | Path, rel: str | Path) -> Path:
     out = Path(out)
     rel = Path(rel)
     if rel.is_absolute() or rel.drive or any(part in ("..", "") for part in rel.parts):
-        raise OutputError(f"{rel}: a path outside the output folder {out}; poster-gen writes only inside it")
+        raise OutputError(
+            _("{path}: a path outside the output folder {out}; poster-gen writes only inside it").format(path=rel, out=out)
+        )
     try:
         root = out.resolve()
     except OSError as exc:
-        raise OutputError(f"cannot use output folder {out}: {exc.strerror}") from None
+        raise OutputError(_("cannot use output folder {out}: {reason}").format(out=out, reason=exc.strerror)) from None
     cur = out
     for part in rel.parts:
         cur = cur / part
@@ -71,8 +74,8 @@ def inside(out: str | Path, rel: str | Path) -> Path:
             target = cur.resolve()
             if not (target == root or target.is_relative_to(root)):
                 raise OutputError(
-                    f"{cur} is a link to {target}, outside the output folder {out}; poster-gen writes and deletes "
-                    "only inside it: remove the link or choose another --out"
+                    _("{path} is a link to {target}, outside the output folder {out}; poster-gen writes and deletes "
+                      "only inside it: remove the link or choose another --out").format(path=cur, target=target, out=out)
                 )
     return out / rel
 
@@ -105,7 +108,8 @@ def made_by_us(path: str | Path) -> bool:
 def refuse_foreign(path: str | Path) -> None:
     if not made_by_us(path):
         raise OutputError(
-            f"{path} exists and was not made by poster-gen; it is not overwritten: move it away or choose another --out"
+            _("{path} exists and was not made by poster-gen; it is not overwritten: move it away or choose another --out")
+            .format(path=path)
         )
 
 
@@ -144,10 +148,10 @@ def _unlink(p: str | Path) -> None:
 
 def _why(where: Path, exc: OSError) -> str:
     if exc.errno == errno.ENOSPC:
-        return f"cannot write {where}: the disk is full; free some space or choose another --out folder"
+        return _("cannot write {path}: the disk is full; free some space or choose another --out folder").format(path=where)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write {where}: permission denied; choose a folder you can write to with --out"
-    return f"cannot write {where}: {exc.strerror or exc}; check the --out folder"
+        return _("cannot write {path}: permission denied; choose a folder you can write to with --out").format(path=where)
+    return _("cannot write {path}: {reason}; check the --out folder").format(path=where, reason=exc.strerror or exc)
 
 
 def _pid_alive(pid: int) -> bool:

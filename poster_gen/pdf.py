@@ -37,6 +37,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from poster_gen import __version__
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import _
 from poster_gen.marks import Marks, PageGeometry, crop_marks, page_geometry
 from poster_gen.output import atomic_write
 from poster_gen.scene import Color, GlyphRun, Rect, Scene
@@ -70,15 +71,19 @@ class PdfOptions:
 
     def validate(self) -> None:
         if self.color not in COLOR_MODES:
-            raise PosterGenError(f"colour mode '{self.color}' is unknown; give rgb or cmyk")
+            raise PosterGenError(_("colour mode '{mode}' is unknown; give rgb or cmyk").format(mode=self.color))
         if self.pdfx:
             if self.pdfx not in PDFX_MODES:
-                raise PosterGenError(f"PDF/X mode '{self.pdfx}' is unknown; give {', '.join(PDFX_MODES)}")
+                raise PosterGenError(
+                    _("PDF/X mode '{mode}' is unknown; give {valid}").format(mode=self.pdfx, valid=", ".join(PDFX_MODES))
+                )
             if self.color != "cmyk":
-                raise PosterGenError("PDF/X-1a allows CMYK only; use --color cmyk with --pdfx")
+                raise PosterGenError(_("PDF/X-1a allows CMYK only; use --color cmyk with --pdfx"))
             if self.output_condition not in OUTPUT_CONDITIONS:
                 raise PosterGenError(
-                    f"output condition '{self.output_condition}' is unknown; give {', '.join(OUTPUT_CONDITIONS)}"
+                    _("output condition '{condition}' is unknown; give {valid}").format(
+                        condition=self.output_condition, valid=", ".join(OUTPUT_CONDITIONS)
+                    )
                 )
 
 
@@ -120,9 +125,8 @@ def writer_keywords(scene: Scene, geo: PageGeometry, opts: PdfOptions) -> tuple[
         f"trim_mm={_mm(tw)}x{_mm(th)}",
         f"bleed_mm={_mm(geo.bleed_pt)}",
         f"marks={'yes' if geo.marks else 'no'}",
+        *([f"pdfx={opts.pdfx}"] if opts.pdfx else []),  # machine-readable, never translated
     ]
-    if opts.pdfx:
-        kw.append(f"pdfx={opts.pdfx}")
     claimed = {k.split("=", 1)[0] for k in scene.keywords}
     return tuple(k for k in kw if k.split("=", 1)[0] not in claimed)
 
@@ -204,7 +208,7 @@ def _marks_ops(canv: Canvas, marks: Marks, geo: PageGeometry, mode: str) -> list
 
 
 def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
-    _, font = _rl_font(run.font_path)
+    _name, font = _rl_font(run.font_path)
     doc = canv._doc
     size = run.size_pt
     out = ["BT", _fill_op(run.color, mode)]
@@ -294,7 +298,9 @@ def _icc_bytes(name: str) -> bytes:
     try:
         return (data_dir() / name).read_bytes()
     except OSError as exc:
-        raise PosterGenError(f"colour profile {name} is missing ({exc.strerror}); reinstall poster-gen") from None
+        raise PosterGenError(
+            _("colour profile {name} is missing ({reason}); reinstall poster-gen").format(name=name, reason=exc.strerror)
+        ) from None
 
 
 def write_pdf(scene: Scene, path, opts: PdfOptions = PdfOptions()) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from poster_gen import limits
 from poster_gen.campaign import Campaign
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import _
 from poster_gen.sizes import resolve_size
 from poster_gen.text import one_line, shown
 
@@ -68,17 +69,18 @@ def _read_text(path: Path) -> str:
     try:
         raw = limits.read_text_file(path, "plan", limits.MAX_PLAN_BYTES)
     except limits.InputLimitError as exc:
-        raise PosterGenError(one_line(f"{exc}; split a larger plan into several files")) from None
+        raise PosterGenError(one_line(_("{problem}; split a larger plan into several files").format(problem=exc))) from None
+    except limits.InputNotFoundError:
+        raise PosterGenError(one_line(_("plan {path}: file not found; give an existing CSV with --plan").format(path=path))) from None
     except PosterGenError as exc:
-        msg = str(exc)
-        if msg.endswith("file not found"):
-            msg += "; give an existing CSV with --plan"
-        raise PosterGenError(one_line(msg)) from None
+        raise PosterGenError(one_line(str(exc))) from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise PosterGenError(
-            one_line(f"plan {path}: not UTF-8 text (bad byte at offset {exc.start}); save the CSV as UTF-8")
+            one_line(_("plan {path}: not UTF-8 text (bad byte at offset {offset}); save the CSV as UTF-8").format(
+                path=path, offset=exc.start
+            ))
         ) from None
 
 
@@ -104,7 +106,9 @@ def read_plan(path: Path, campaign: Campaign, known_designs: set[str], default_d
         try:
             return _read_rows(path, name, text, campaign, known_designs, default_design)
         except csv.Error as exc:  # not expected with the limit above; still one clear line
-            raise PosterGenError(one_line(f"plan {path}: cannot read it as CSV ({exc}); save it again as CSV")) from None
+            raise PosterGenError(
+                one_line(_("plan {path}: cannot read it as CSV ({reason}); save it again as CSV").format(path=path, reason=exc))
+            ) from None
 
 
 def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_designs: set[str], default_design: str):
@@ -130,8 +134,8 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
     if missing:
         raise PosterGenError(
             one_line(
-                f"plan {path}: line {header_line or 1} must be a header with columns unit,slogan,size[,design,copies]; "
-                f"missing: {', '.join(missing)}"
+                _("plan {path}: line {line} must be a header with columns unit,slogan,size[,design,copies]; "
+                  "missing: {missing}").format(path=path, line=header_line or 1, missing=", ".join(missing))
             )
         )
     column = {h: i for i, h in reversed(list(enumerate(header)))}  # the first of a repeated name counts
@@ -139,8 +143,14 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
     orders: list[Order] = []
     problems: list[str] = []
     if unknown:
-        listed = ", ".join(shown(h, 30) for h in unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
-        problems.append(one_line(f"plan {name}: line {header_line}: ignoring unknown column(s) {listed}"))
+        listed = ", ".join(shown(h, 30) for h in unknown[:10])
+        if len(unknown) > 10:
+            listed = _("{listed} and {count} more").format(listed=listed, count=len(unknown) - 10)
+        problems.append(
+            one_line(_("plan {name}: line {line}: ignoring unknown column(s) {listed}").format(
+                name=name, line=header_line, listed=listed
+            ))
+        )
 
     units = Choices("unit", sorted(u.id for u in campaign.units))
     slogans = Choices("slogan", sorted(s.id for s in campaign.slogans))
@@ -174,8 +184,10 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
         if rows > limits.MAX_PLAN_ROWS:
             raise PosterGenError(
                 one_line(
-                    f"plan {path}: line {start}: more than {limits.MAX_PLAN_ROWS:,} rows, the limit for one plan; "
-                    "split it into several plans and run them one after another"
+                    _("plan {path}: line {line}: more than {limit} rows, the limit for one plan; "
+                      "split it into several plans and run them one after another").format(
+                        path=path, line=start, limit=f"{limits.MAX_PLAN_ROWS:,}"
+                    )
                 )
             )
         if not any(c.strip() for c in cells):
@@ -185,8 +197,10 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
             if len(cell) > limits.MAX_CELL_CHARS:
                 col = header[i] if i < len(header) and header[i] else f"#{i + 1}"
                 row_problems.append(
-                    f"the '{shown(col, 30)}' cell is {len(cell):,} characters, over the {limits.MAX_CELL_CHARS:,}-character "
-                    "limit for a cell; look for a quote (\") that is never closed, it runs a cell on over the lines after it"
+                    _("the '{column}' cell is {length} characters, over the {limit}-character limit for a cell; "
+                      "look for a quote (\") that is never closed, it runs a cell on over the lines after it").format(
+                        column=shown(col, 30), length=f"{len(cell):,}", limit=f"{limits.MAX_CELL_CHARS:,}"
+                    )
                 )
                 cells[i] = None  # reported: not checked again below
 
@@ -201,13 +215,15 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
         if unit and unit not in unit_ids:
             unit = by_name.get(name_key(unit), unit)
         if unit is not None and unit not in unit_ids:
-            row_problems.append("the 'unit' cell is empty" if not unit else units.message(unit))
+            row_problems.append(_("the '{column}' cell is empty").format(column="unit") if not unit else units.message(unit))
         if slogan is not None and slogan not in slogan_ids:
-            row_problems.append("the 'slogan' cell is empty" if not slogan else slogans.message(slogan))
+            row_problems.append(
+                _("the '{column}' cell is empty").format(column="slogan") if not slogan else slogans.message(slogan)
+            )
         size_ok = ""
         if size is not None:
             if not size:
-                row_problems.append("the 'size' cell is empty")
+                row_problems.append(_("the '{column}' cell is empty").format(column="size"))
             else:
                 try:
                     size_ok = size_id(size)
@@ -222,9 +238,15 @@ def _read_rows(path: Path, name: str, text: str, campaign: Campaign, known_desig
             if _COUNT.fullmatch(copies_s) and 1 <= int(copies_s) <= MAX_COPIES:
                 copies = int(copies_s)
             else:
-                row_problems.append(f"copies '{shown(copies_s)}' must be a whole number from 1 to {MAX_COPIES:,}")
+                row_problems.append(
+                    _("copies '{value}' must be a whole number from 1 to {most}").format(
+                        value=shown(copies_s), most=f"{MAX_COPIES:,}"
+                    )
+                )
         if row_problems:
-            problems.append(one_line(f"plan {name} line {start}: " + "; ".join(row_problems)))
+            problems.append(
+                one_line(_("plan {name} line {line}: {problems}").format(name=name, line=start, problems="; ".join(row_problems)))
+            )
             continue
         orders.append(Order(unit, slogan, size_ok, design, copies))
     # the same artwork ordered twice: one file, copies added up

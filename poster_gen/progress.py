@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Callable, TextIO
 
+from poster_gen.i18n import _
+
 
 def _fmt_eta(seconds: float) -> str:
     seconds = max(0, int(seconds + 0.5))
@@ -31,15 +33,17 @@ class Progress:
         frac = done / total if total else 1.0
         filled = int(frac * self.width)
         bar = "#" * filled + "-" * (self.width - filled)
-        fail = f", {self.failed} failed" if self.failed else ""
-        return f"[{bar}] {done}/{total} {rate:.1f}/s ETA {_fmt_eta(eta)}{fail}"
+        line = _("{done}/{total} {rate:.1f}/s ETA {eta}").format(done=done, total=total, rate=rate, eta=_fmt_eta(eta))
+        if self.failed:
+            line += _(", {failed} failed").format(failed=self.failed)
+        return f"[{bar}] {line}"
 
     def __call__(self, done: int, total: int, label: str = "", error: str | None = None) -> None:
         if error:
             self.failed += 1
             if self.tty and not self.quiet:
                 self.stream.write("\r\033[K")
-            self.stream.write(f"failed: {label}: {error}\n")
+            self.stream.write(_("failed: {label}: {error}").format(label=label, error=error) + "\n")
         if self.quiet:
             return
         now = self.clock()

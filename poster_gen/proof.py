@@ -26,8 +26,9 @@ from urllib.parse import quote
 
 from PIL import Image, features
 
-from poster_gen import sandbox
+from poster_gen import i18n, sandbox
 from poster_gen.errors import OutputError, PosterGenError
+from poster_gen.i18n import N_, _
 from poster_gen.limits import InputLimitError, read_json
 from poster_gen.output import atomic_write
 from poster_gen.scene import Scene
@@ -39,6 +40,8 @@ INDEX = "index.html"
 MAX_PREVIEW_INDEX_BYTES = 64 * 1024 * 1024
 PREVIEW_AREA_PX = 400 * 300  # about 400 px wide for a pano
 PREVIEW_MAX_SIDE_PX = 900
+# a date as the page shows it: ISO 8601 in English, day/month/year in Vietnamese
+DATE_FORMAT = N_("{year:04d}-{month:02d}-{day:02d}")
 
 
 # ---- previews ----------------------------------------------------------------
@@ -118,6 +121,7 @@ class ProofItem:
     check_warnings: tuple[str, ...] = ()
     # (label, value) of manifest file entries that are not files inside OUT: shown as text, never as links
     refused_links: tuple[tuple[str, str], ...] = ()
+    required_note: str = ""  # "(needs 8 mm at 1 m)" in the user's language, or "" when not measured
 
     @property
     def needs_attention(self) -> bool:
@@ -237,9 +241,13 @@ def _refuse_link(link: Path, out: Path) -> None:
     try:
         target = os.readlink(link)
     except OSError:
-        target = "another folder"
+        raise OutputError(
+            _("{link} is a link to another folder; poster-gen writes only inside the output folder {out}; "
+              "remove the link").format(link=link, out=out)
+        ) from None
     raise OutputError(
-        f"{link} is a link to {target}; poster-gen writes only inside the output folder {out}; remove the link"
+        _("{link} is a link to {target}; poster-gen writes only inside the output folder {out}; remove the link")
+        .format(link=link, target=target, out=out)
     )
 
 
@@ -252,7 +260,8 @@ def _check_writable(folder: Path, proof_dir: Path, out: Path) -> None:
         if here.is_symlink():
             _refuse_link(here, out)
     if folder.exists() and not _inside(folder, proof_dir):
-        raise OutputError(f"{folder} lies outside the output folder {out}; poster-gen writes only inside it")
+        raise OutputError(_("{folder} lies outside the output folder {out}; poster-gen writes only inside it").format(
+            folder=folder, out=out))
 
 
 def _preview_name(entry: dict, files: list[str], ext: str) -> str:
@@ -301,9 +310,11 @@ def _prune_previews(proof_dir: Path, old: list[str], keep: set[str]) -> None:
 _P: dict = {}
 
 
-def _init_previewer(campaign_path: str, design_dirs: tuple[str, ...]):
+def _init_previewer(campaign_path: str, design_dirs: tuple[str, ...], lang: str | None = None):
     from poster_gen.campaign import load_campaign
 
+    if lang:  # a worker process: the messages it makes are in the language of the run
+        i18n.set_language(lang)
     _P.clear()
     _P.update(campaign=load_campaign(campaign_path), dirs=[Path(d) for d in design_dirs], designs={})
 
@@ -330,7 +341,7 @@ def _make_preview(task: tuple[dict, str]) -> tuple[str, int, int, str]:
     except PosterGenError as exc:
         return dest, 0, 0, str(exc)
     except (KeyError, TypeError, ValueError) as exc:
-        return dest, 0, 0, f"manifest entry cannot be drawn: {type(exc).__name__}: {exc}"
+        return dest, 0, 0, _("manifest entry cannot be drawn: {detail}").format(detail=f"{type(exc).__name__}: {exc}")
 
 
 def _fresh(preview: Path, sources: list[Path]) -> tuple[int, int] | None:
@@ -362,29 +373,32 @@ def _entry_problems(i: int, e) -> list[str]:
     """What is wrong with the shape of manifest entry ``i`` (empty: nothing)."""
     at = f"artworks[{i}]"
     if not isinstance(e, dict):
-        return [f"{at} is {type(e).__name__}, not an artwork's record"]
+        return [_("{where} is {type}, not an artwork's record").format(where=at, type=type(e).__name__)]
     out = []
     for key in _ID_KEYS:
         if key not in e:
             if key in ("unit", "size"):
-                out.append(f"{at} has no \"{key}\"")
+                out.append(_("{where} has no \"{key}\"").format(where=at, key=key))
             continue
         v = e[key]
         if not isinstance(v, str) or not _ID.match(v) or ".." in v:
-            out.append(f"{at}.{key} = {_show(v)} is not an id (letters, digits, '-', '_', '.')")
+            out.append(_("{where}.{key} = {value} is not an id (letters, digits, '-', '_', '.')").format(
+                where=at, key=key, value=_show(v)))
     files = e.get("files", {})
     if not isinstance(files, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        out.append(f"{at}.files = {_show(files)} must map formats to file names, e.g. {{\"pdf\": \"unit/x.pdf\"}}")
+        out.append(_("{where}.files = {value} must map formats to file names, e.g. {example}").format(
+            where=at, value=_show(files), example='{"pdf": "unit/x.pdf"}'))
     for key in _NUMBER_KEYS:
         v = e.get(key)
         if v is not None and not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)):
-            out.append(f"{at}.{key} = {_show(v)} must be a number")
+            out.append(_("{where}.{key} = {value} must be a number").format(where=at, key=key, value=_show(v)))
     for key in _TEXT_LIST_KEYS:
         v = e.get(key)
         if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
-            out.append(f"{at}.{key} = {_show(v)} must be a list of texts")
+            out.append(_("{where}.{key} = {value} must be a list of texts").format(where=at, key=key, value=_show(v)))
     if e.get("legible") not in (True, False, None):
-        out.append(f"{at}.legible = {_show(e['legible'])} must be true, false or null")
+        out.append(_("{where}.legible = {value} must be true, false or null").format(
+            where=at, value=_show(e["legible"])))
     return out
 
 
@@ -397,24 +411,30 @@ def read_manifest(out: Path) -> list[dict]:
     """The artworks of OUT/manifest.json, its shape checked: any problem is one
     PosterGenError naming the entry and key, never a traceback later."""
     path = Path(out) / "manifest.json"
-    redo = f"the manifest was edited or damaged: fix it, or delete it and run 'poster-gen batch --out {out}' again"
     try:
         data = read_json(path, "manifest")
     except InputLimitError:
         raise
     except PosterGenError:
         if not path.exists():
-            raise PosterGenError(f"{path} not found; run 'poster-gen batch --out {out}' first") from None
+            raise PosterGenError(_("{path} not found; run 'poster-gen batch --out {out}' first").format(
+                path=path, out=out)) from None
         raise
     except ValueError as exc:
-        raise PosterGenError(f"{path}: cannot be read as JSON ({exc}); run 'poster-gen batch' again") from None
+        raise PosterGenError(_("{path}: cannot be read as JSON ({detail}); run 'poster-gen batch' again").format(
+            path=path, detail=exc)) from None
     entries = data.get("artworks") if isinstance(data, dict) else None
     if not isinstance(entries, list):
-        raise PosterGenError(f"{path}: no \"artworks\" list; is it a poster-gen manifest?")
+        raise PosterGenError(_("{path}: no \"artworks\" list; is it a poster-gen manifest?").format(path=path))
     problems = [p for i, e in enumerate(entries) for p in _entry_problems(i, e)]
     if problems:
-        more = f" (and {len(problems) - _MAX_SHOWN} more)" if len(problems) > _MAX_SHOWN else ""
-        raise PosterGenError(f"{path}: {'; '.join(problems[:_MAX_SHOWN])}{more}; {redo}")
+        redo = _("the manifest was edited or damaged: fix it, or delete it and run 'poster-gen batch --out {out}' "
+                 "again").format(out=out)
+        listed = "; ".join(problems[:_MAX_SHOWN])
+        if len(problems) > _MAX_SHOWN:
+            raise PosterGenError(_("{path}: {problems} (and {n} more); {todo}").format(
+                path=path, problems=listed, n=len(problems) - _MAX_SHOWN, todo=redo))
+        raise PosterGenError(_("{path}: {problems}; {todo}").format(path=path, problems=listed, todo=redo))
     return entries
 
 
@@ -488,12 +508,12 @@ def write_proof(
         if jobs == 1 or len(plan) < 16:
             _init_previewer(str(campaign_path), dirs)
             results = map(_make_preview, plan)
-            for (e, _), r in zip(plan, results):
+            for (e, _dest), r in zip(plan, results):
                 previews[index_of[id(e)]] = r
         else:
             with ProcessPoolExecutor(max_workers=min(jobs, 8), initializer=_init_previewer,
-                                     initargs=(str(campaign_path), dirs)) as pool:
-                for (e, _), r in zip(plan, pool.map(_make_preview, plan, chunksize=8)):
+                                     initargs=(str(campaign_path), dirs, i18n.language())) as pool:
+                for (e, _dest), r in zip(plan, pool.map(_make_preview, plan, chunksize=8)):
                     previews[index_of[id(e)]] = r
     made = {Path(p[0]).relative_to(proof_dir).as_posix() for p in previews.values() if not p[3]}
     _prune_previews(proof_dir, old_made, made)
@@ -531,8 +551,11 @@ def write_proof(
         size_id = str(e["size"])
         preset = PRESETS.get(size_id)
         w_mm, h_mm = e.get("width_mm"), e.get("height_mm")
-        label = f"{w_mm:g} × {h_mm:g} mm" if w_mm and h_mm else (preset.label if preset else "")
+        label = f"{w_mm:g} × {h_mm:g} mm" if w_mm and h_mm else (_(preset.label) if preset and preset.label else "")
         kind = str(e.get("kind", ""))
+        required = e.get("required_cap_mm")
+        note = "" if required is None else _("(needs {need} mm at {distance} m)").format(
+            need=f"{required:.0f}", distance=f"{e.get('viewing_m') or 0:g}")
         item = ProofItem(
             anchor=_anchor(e, used),
             unit=str(e["unit"]),
@@ -542,7 +565,7 @@ def write_proof(
             size=size_id,
             size_label=label,
             kind=kind,
-            kind_label=KINDS.get(kind, kind),
+            kind_label=_(KINDS[kind]) if kind in KINDS else kind,
             design=str(e.get("design", "")),
             cap_height_mm=e.get("cap_height_mm"),
             required_cap_mm=e.get("required_cap_mm"),
@@ -560,6 +583,7 @@ def write_proof(
             check_errors=tuple(errs),
             check_warnings=tuple(warns),
             refused_links=refused[i],
+            required_note=note,
         )
         items_by_unit.setdefault(item.unit, []).append(item)
     kind_order = {k: i for i, k in enumerate(KINDS)}
@@ -591,10 +615,16 @@ def write_proof(
         it for it in all_items
         if it.check_status == "fail" or it.preview_error or not all(ok for _, _, ok in it.links) or it.refused_links
     ]
+    when = campaign.event_date
     html = sandbox.render(
         template,
         dict(
-            title=f"Proof sheet: {campaign.name}",
+            # the page's words: the template marks them with _() and ngettext() (see templates/proof.html.j2)
+            _=_,
+            ngettext=i18n.ngettext,
+            lang=i18n.language(),
+            title=_("Proof sheet: {name}").format(name=campaign.name),
+            event_date=_(DATE_FORMAT).format(year=when.year, month=when.month, day=when.day),
             campaign=campaign,
             groups=groups,
             summary=summary,
@@ -603,7 +633,7 @@ def write_proof(
             failed=list(failed or []),
             version=__version__,
         ),
-        f"proof page template {sandbox.proof_template_path()}",
+        sandbox.page_where(),
         sandbox.PAGE_LIMITS,
     )
     with atomic_write(out / INDEX) as fh:

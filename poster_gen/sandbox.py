@@ -54,6 +54,7 @@ from jinja2.filters import FILTERS, make_attrgetter, soft_str
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import N_, _
 from poster_gen.limits import MAX_FIELD_CHARS
 
 # bounds of the sandbox (see Limits for what each means)
@@ -88,7 +89,7 @@ class Limits:
     range_items: int
     int_bits: int
     depth: int
-    todo: str  # what to do, ending every error message
+    todo: str  # what to do, ending every error message (marked with N_, translated where shown)
     trace: bool = True  # check the deadline on every line the template runs (see render)
 
 
@@ -100,7 +101,7 @@ FIELD_LIMITS = Limits(
     range_items=MAX_RANGE_ITEMS,
     int_bits=MAX_INT_BITS,
     depth=MAX_DEPTH,
-    todo="fix the template",
+    todo=N_("fix the template"),
 )
 PAGE_LIMITS = Limits(
     seconds=PAGE_SECONDS,
@@ -110,7 +111,7 @@ PAGE_LIMITS = Limits(
     range_items=1_000_000,
     int_bits=MAX_INT_BITS,
     depth=MAX_DEPTH,
-    todo="the packaged proof template is at fault; report it",
+    todo=N_("the packaged proof template is at fault; report it"),
     # The page template is packaged, not user input, and every loop in it writes:
     # the deadline is checked on every write, call and filter. Tracing each line
     # too would make the page of a national batch several times slower.
@@ -119,7 +120,10 @@ PAGE_LIMITS = Limits(
 
 
 class _Refused(Exception):
-    """Raised inside a render when a bound is crossed; ``render`` adds where."""
+    """Raised inside a render when a bound is crossed; ``render`` adds where.
+
+    ``what`` and ``todo`` are in the user's language (made with ``_()`` where raised).
+    """
 
     def __init__(self, what: str, todo: str = ""):
         super().__init__(what)
@@ -142,17 +146,17 @@ class _Render:
     def tick(self) -> None:
         if time.monotonic() > self.deadline:
             raise _Refused(
-                f"rendering took over {self.limits.seconds:g} s and was stopped",
-                "simplify the template (loops within loops, or a macro that calls itself)",
+                _("rendering took over {seconds:g} s and was stopped").format(seconds=self.limits.seconds),
+                _("simplify the template (loops within loops, or a macro that calls itself)"),
             )
 
     def write(self, n: int) -> None:
         self.written += n
         if self.written > self.limits.written_chars:
             raise _Refused(
-                f"the template wrote over {self.limits.written_chars:,} characters (in its output, macros and "
-                "{% set %} blocks)",
-                "make the template shorter",
+                _("the template wrote over {n:,} characters (in its output, macros and {tag} blocks)").format(
+                    n=self.limits.written_chars, tag="{% set %}"),
+                _("make the template shorter"),
             )
 
 
@@ -167,6 +171,23 @@ def _tick() -> None:
     st = _current()
     if st is not None:
         st.tick()
+
+
+# ---- what an operation is called in a message ---------------------------------------------
+#
+# A name without words ("'~'", "str.join()") is a str. A name in words is a pair
+# (message marked with N_, its values), translated only when a message is made:
+# the hooks below name what they check on every call, and most calls pass.
+
+_AN_OPERATION = (N_("an operation"), {})
+_A_CALL = (N_("a call"), {})
+
+
+def _named(what: str | tuple[str, dict]) -> str:
+    if isinstance(what, str):
+        return what
+    message, values = what
+    return _(message).format(**values)
 
 
 # ---- sizes -----------------------------------------------------------------------------
@@ -203,17 +224,18 @@ def text_len(value: Any, budget: int) -> int:
     return 1
 
 
-def _check_size(value: Any, limits: Limits, what: str = "an operation") -> Any:
+def _check_size(value: Any, limits: Limits, what: str | tuple = _AN_OPERATION) -> Any:
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > limits.int_bits:
         raise _Refused(
-            f"{what} made a number of {value.bit_length():,} bits, larger than a template may compute "
-            f"(over {limits.int_bits} bits)",
-            "use smaller numbers",
+            _("{what} made a number of {bits:,} bits, larger than a template may compute (over {limit} bits)").format(
+                what=_named(what), bits=value.bit_length(), limit=limits.int_bits),
+            _("use smaller numbers"),
         )
     if text_len(value, limits.value_chars) > limits.value_chars:
         raise _Refused(
-            f"{what} made a text or list of over {limits.value_chars:,} characters",
-            "make the template simpler",
+            _("{what} made a text or list of over {limit:,} characters").format(
+                what=_named(what), limit=limits.value_chars),
+            _("make the template simpler"),
         )
     return value
 
@@ -223,7 +245,7 @@ class _Metered:
     measured as they come: whatever collects them (``list``, ``join``,
     ``loop.length``) collects at most ``Limits.value_chars``."""
 
-    def __init__(self, it: Iterator, limits: Limits, what: str):
+    def __init__(self, it: Iterator, limits: Limits, what: str | tuple):
         self._it, self._limits, self._what, self._total = it, limits, what, 0
 
     def __iter__(self) -> _Metered:
@@ -235,8 +257,9 @@ class _Metered:
         self._total += text_len(item, self._limits.value_chars) + 2
         if self._total > self._limits.value_chars:
             raise _Refused(
-                f"{self._what} made a sequence of over {self._limits.value_chars:,} characters",
-                "make the template simpler",
+                _("{what} made a sequence of over {limit:,} characters").format(
+                    what=_named(self._what), limit=self._limits.value_chars),
+                _("make the template simpler"),
             )
         return item
 
@@ -244,7 +267,7 @@ class _Metered:
 _NOT_ITERATORS = frozenset({str, int, float, bool, type(None), list, tuple, dict, range})
 
 
-def _meter(value: Any, limits: Limits, what: str) -> Any:
+def _meter(value: Any, limits: Limits, what: str | tuple) -> Any:
     if type(value) in _NOT_ITERATORS:  # the common case, without the slower ABC checks
         return value
     if isinstance(value, Iterator) and not isinstance(value, Sized | _Metered):
@@ -252,11 +275,12 @@ def _meter(value: Any, limits: Limits, what: str) -> Any:
     return value
 
 
-def _refuse_size(estimate: int, limits: Limits, what: str) -> None:
+def _refuse_size(estimate: int, limits: Limits, what: str | tuple) -> None:
     if estimate > limits.value_chars:
         raise _Refused(
-            f"{what} would make {estimate:,} characters, over the limit of {limits.value_chars:,}",
-            "make the text shorter",
+            _("{what} would make {n:,} characters, over the limit of {limit:,}").format(
+                what=_named(what), n=estimate, limit=limits.value_chars),
+            _("make the text shorter"),
         )
 
 
@@ -270,9 +294,9 @@ def _check_printf(fmt: str, limits: Limits) -> None:
     for m in _PRINTF.finditer(fmt):
         width, precision = m.group(1), m.group(2)
         if "*" in (width, precision):
-            raise _Refused("a '*' width in a % format is not allowed", "write the width as a number")
+            raise _Refused(_("a '*' width in a % format is not allowed"), _("write the width as a number"))
         total += int(width or 0) + int(precision or 0)
-    _refuse_size(total, limits, "this % format")
+    _refuse_size(total, limits, (N_("this % format"), {}))
 
 
 def _check_format(fmt: str, limits: Limits) -> None:
@@ -281,14 +305,16 @@ def _check_format(fmt: str, limits: Limits) -> None:
     try:
         parts = list(string.Formatter().parse(fmt))
     except ValueError as exc:
-        raise _Refused(f"format string {fmt[:40]!r}: {exc}", "fix the format string") from None
+        raise _Refused(_("format string {text}: {detail}").format(text=repr(fmt[:40]), detail=exc),
+                       _("fix the format string")) from None
     for _literal, _field, spec, _conv in parts:
         if not spec:
             continue
         if "{" in spec:
-            raise _Refused("a {…} inside a format spec is not allowed", "write the width as a number")
+            raise _Refused(_("a {field} inside a format spec is not allowed").format(field="{…}"),
+                           _("write the width as a number"))
         total += sum(int(d) for d in _DIGITS.findall(spec))
-    _refuse_size(total, limits, "this format")
+    _refuse_size(total, limits, (N_("this format"), {}))
 
 
 def _check_power(left: Any, right: Any, limits: Limits) -> None:
@@ -297,8 +323,9 @@ def _check_power(left: Any, right: Any, limits: Limits) -> None:
     bits = (abs(left).bit_length() - 1) * right  # a lower bound of the result's size
     if bits > limits.int_bits:
         raise _Refused(
-            f"{left} ** {right} is larger than a template may compute (over {limits.int_bits} bits)",
-            "use smaller numbers",
+            _("{left} ** {right} is larger than a template may compute (over {limit} bits)").format(
+                left=left, right=right, limit=limits.int_bits),
+            _("use smaller numbers"),
         )
 
 
@@ -344,8 +371,8 @@ def _check_method(obj: Any, args: tuple, kwargs: dict, limits: Limits) -> None:
     name = getattr(obj, "__name__", "")
     if name not in _SAFE_METHODS[base]:
         raise _Refused(
-            f"{base.__name__}.{name}() is not allowed in a template",
-            "use the filters (upper, lower, replace, join, format ...)",
+            _("{method}() is not allowed in a template").format(method=f"{base.__name__}.{name}"),
+            _("use the filters (upper, lower, replace, join, format ...)"),
         )
     if base is not str or not isinstance(obj.__self__, str):
         return
@@ -393,7 +420,7 @@ def _filters(env: "BoundedSandbox") -> dict[str, Callable]:
     def pre_sum(args: tuple, kwargs: dict) -> None:  # (environment, iterable, attribute=None, start=0)
         start = args[3] if len(args) > 3 else kwargs.get("start", 0)
         if not isinstance(start, int | float):
-            raise _Refused("sum adds numbers only", "use join for text")
+            raise _Refused(_("sum adds numbers only"), _("use join for text"))
 
     pre: dict[str, Callable[[tuple, dict], None]] = {
         "center": pre_center, "format": pre_format, "replace": pre_replace, "sum": pre_sum,
@@ -402,7 +429,7 @@ def _filters(env: "BoundedSandbox") -> dict[str, Callable]:
     def bounded(name: str, fn: Callable) -> Callable:
         check = pre.get(name)
         at = 1 if getattr(fn, "jinja_pass_arg", None) else 0  # pass_context & co. come first
-        what = f"the filter '{name}'"
+        what = (N_("the filter '{name}'"), {"name": name})
 
         @wraps(fn)  # keeps jinja's pass_context / pass_eval_context marks
         def filter_(*args: Any, **kwargs: Any) -> Any:
@@ -423,7 +450,7 @@ def _filters(env: "BoundedSandbox") -> dict[str, Callable]:
     def join_(eval_ctx: Any, value: Any, d: str = "", attribute: Any = None) -> str:
         """join, measuring the parts before joining them."""
         _tick()
-        items = list(_meter(value, limits, "the filter 'join'"))
+        items = list(_meter(value, limits, (N_("the filter '{name}'"), {"name": "join"})))
         if attribute is not None:
             get = make_attrgetter(eval_ctx.environment, attribute)
             items = [get(i) for i in items]
@@ -431,7 +458,7 @@ def _filters(env: "BoundedSandbox") -> dict[str, Callable]:
         for item in items:
             estimate += text_len(item, limits.value_chars)
             _refuse_size(estimate, limits, "join")
-        return _check_size(join(eval_ctx, items, d), limits, "the filter 'join'")
+        return _check_size(join(eval_ctx, items, d), limits, (N_("the filter '{name}'"), {"name": "join"}))
 
     out["join"] = join_
     return out
@@ -452,8 +479,8 @@ class BoundedRange:
             n = sys.maxsize
         if n > self.limits.range_items:
             raise _Refused(
-                f"range() of {n:,} items is over the limit of {self.limits.range_items:,}",
-                "use a smaller range",
+                _("range() of {n:,} items is over the limit of {limit:,}").format(n=n, limit=self.limits.range_items),
+                _("use a smaller range"),
             )
         return r
 
@@ -516,8 +543,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         """Every {{ … }}: bounded before it is turned into text."""
         n = len(value) if isinstance(value, str) else text_len(value, self.limits.output_chars)
         if n > self.limits.output_chars:
-            raise _Refused(f"a {{{{ … }}}} would write over {self.limits.output_chars:,} characters",
-                           "make the template simpler")
+            raise _Refused(_("a {tag} would write over {limit:,} characters").format(
+                tag="{{ … }}", limit=self.limits.output_chars), _("make the template simpler"))
         return value
 
     # jinja2's sandbox hooks
@@ -530,7 +557,8 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         elif operator == "*":
             for seq, n in ((left, right), (right, left)):
                 if isinstance(n, int) and not isinstance(seq, int | float):
-                    _refuse_size(text_len(seq, limits.value_chars) * max(n, 0), limits, f"'*' by {n:,}")
+                    _refuse_size(text_len(seq, limits.value_chars) * max(n, 0), limits,
+                                 (N_("'*' by {n:,}"), {"n": n}))
         elif operator == "+" and not isinstance(left, int | float):
             _refuse_size(text_len(left, limits.value_chars) + text_len(right, limits.value_chars), limits, "'+'")
         elif operator == "%" and isinstance(left, str):
@@ -541,18 +569,20 @@ class BoundedSandbox(ImmutableSandboxedEnvironment):
         st = _current()
         if st is not None:
             st.tick()
-        what = f"calling {getattr(obj, '__name__', 'a function')}"
+        name = getattr(obj, "__name__", None)
+        what = (N_("calling {name}"), {"name": name}) if name else (N_("calling a function"), {})
         args = tuple(_meter(a, self.limits, what) for a in args)
         kwargs = {k: _meter(v, self.limits, what) for k, v in kwargs.items()}
         _check_method(obj, args, kwargs, self.limits)
         if st is None:
-            return _check_size(super().call(context, obj, *args, **kwargs), self.limits, "a call")
+            return _check_size(super().call(context, obj, *args, **kwargs), self.limits, _A_CALL)
         st.depth += 1
         try:
             if st.depth > self.limits.depth:
                 raise _Refused(
-                    f"macros or recursive loops call each other more than {self.limits.depth} deep",
-                    "a macro must not call itself without end",
+                    _("macros or recursive loops call each other more than {depth} deep").format(
+                        depth=self.limits.depth),
+                    _("a macro must not call itself without end"),
                 )
             result = super().call(context, obj, *args, **kwargs)
         finally:
@@ -608,9 +638,9 @@ def _compile(env: BoundedSandbox, source: str, forbid_other_templates: bool) -> 
             for node in tree.find_all(tuple(_NO_LOADER_TAGS)):
                 tag = _NO_LOADER_TAGS[type(node)]
                 raise _Refused(
-                    f"line {node.lineno}: {{% {tag} %}} is not allowed in a design field (a field cannot use "
-                    "other templates)",
-                    "write the text in the field itself",
+                    _("line {line}: {tag} is not allowed in a design field (a field cannot use other templates)")
+                    .format(line=node.lineno, tag=f"{{% {tag} %}}"),
+                    _("write the text in the field itself"),
                 )
         template = env.compile_source(tree)
         # Straight-line code runs each of its bounded operations once; only a
@@ -619,12 +649,13 @@ def _compile(env: BoundedSandbox, source: str, forbid_other_templates: bool) -> 
         template.sandbox_repeats = any(True for _ in tree.find_all(repeating))
         return template
     except TemplateSyntaxError as exc:
-        raise _Refused(f"template error at line {exc.lineno}: {exc.message}", "fix the template") from None
+        raise _Refused(_("template error at line {line}: {detail}").format(line=exc.lineno, detail=exc.message),
+                       _("fix the template")) from None
     except (RecursionError, MemoryError):
-        raise _Refused("the template is nested too deeply to read", "simplify the template") from None
+        raise _Refused(_("the template is nested too deeply to read"), _("simplify the template")) from None
     except (SyntaxError, ValueError, OverflowError) as exc:  # e.g. an integer of 5,000 digits
-        raise _Refused(f"the template cannot be compiled ({type(exc).__name__}: {exc})",
-                       "fix the template") from None
+        raise _Refused(_("the template cannot be compiled ({detail})").format(detail=f"{type(exc).__name__}: {exc}"),
+                       _("fix the template")) from None
 
 
 @lru_cache(maxsize=512)
@@ -637,8 +668,8 @@ def compile_field(source: str, where: str) -> Template:
     design file and field for the error message."""
     if len(source) > MAX_FIELD_SOURCE_CHARS:
         raise SandboxError(
-            f"{where}: {len(source):,} characters is over the limit of {MAX_FIELD_SOURCE_CHARS:,} for a field; "
-            "shorten the template"
+            _("{where}: {n:,} characters is over the limit of {limit:,} for a field; shorten the template").format(
+                where=where, n=len(source), limit=MAX_FIELD_SOURCE_CHARS)
         )
     try:
         return _compiled_field(source)
@@ -661,13 +692,19 @@ def _page_template(path: str, mtime_ns: int) -> Template:
 
 def page_template() -> Template:
     path = proof_template_path()
-    where = f"proof page template {path}"
+    where = page_where()
     try:
         return _page_template(str(path), path.stat().st_mtime_ns)
     except OSError as exc:
-        raise SandboxError(f"{where}: cannot read it ({exc.strerror}); reinstall poster-gen") from None
+        raise SandboxError(_("{where}: cannot read it ({reason}); reinstall poster-gen").format(
+            where=where, reason=exc.strerror)) from None
     except _Refused as exc:
-        raise SandboxError(f"{where}: {exc.what}; {PAGE_LIMITS.todo}") from None
+        raise SandboxError(f"{where}: {exc.what}; {_(PAGE_LIMITS.todo)}") from None
+
+
+def page_where() -> str:
+    """The proof page template, as error messages name it."""
+    return _("proof page template {path}").format(path=proof_template_path())
 
 
 # ---- rendering ----------------------------------------------------------------------------------------
@@ -708,35 +745,55 @@ def render(template: Template, context: dict, where: str, limits: Limits, names_
         for piece in template.generate(**context):
             n += len(piece)
             if n > limits.output_chars:
-                raise _Refused(f"the text is over {limits.output_chars:,} characters", "make it shorter")
+                raise _Refused(_("the text is over {limit:,} characters").format(limit=limits.output_chars),
+                               _("make it shorter"))
             st.write(len(piece))
             st.tick()
             parts.append(piece)
         return "".join(parts)
+    # (jinja2's and Python's own words, quoted in some messages, stay in English)
     except _Refused as exc:
-        what, todo = exc.what, exc.todo or limits.todo
+        what, todo = exc.what, exc.todo or _(limits.todo)
     except UndefinedError as exc:
-        hint = f" (a field sees {names_hint})" if names_hint else ""
-        what, todo = f"{_one_line(exc.message or str(exc))}{hint}", limits.todo
+        what, todo = _undefined(_one_line(exc.message or str(exc)), names_hint), _(limits.todo)
     except SecurityError as exc:
-        what, todo = f"{_one_line(str(exc)).rstrip('.')} (not allowed in a template)", limits.todo
+        what = _("{detail} (not allowed in a template)").format(detail=_one_line(str(exc)).rstrip("."))
+        todo = _(limits.todo)
     except TemplateError as exc:
         line = getattr(exc, "lineno", None)
-        at = f" at line {line}" if line else ""
-        what, todo = f"template error{at}: {_one_line(exc.message or str(exc))}", limits.todo
+        detail = _one_line(exc.message or str(exc))
+        what = (_("template error at line {line}: {detail}").format(line=line, detail=detail) if line
+                else _("template error: {detail}").format(detail=detail))
+        todo = _(limits.todo)
     except RecursionError:
-        what, todo = "calls nest too deeply", limits.todo
+        what, todo = _("calls nest too deeply"), _(limits.todo)
     except MemoryError:
-        what, todo = "ran out of memory", limits.todo
+        what, todo = _("ran out of memory"), _(limits.todo)
     except OverflowError as exc:
-        what, todo = f"a number is too large (OverflowError: {_one_line(str(exc))})", limits.todo
+        what = _("a number is too large ({detail})").format(detail=f"OverflowError: {_one_line(str(exc))}")
+        todo = _(limits.todo)
     except Exception as exc:  # the template's own fault: 1/0, int('x'), a wrong type ...
-        what, todo = f"{type(exc).__name__}: {_one_line(str(exc))}", limits.todo
+        what, todo = f"{type(exc).__name__}: {_one_line(str(exc))}", _(limits.todo)
     finally:
         if trace:
             sys.settrace(previous_trace)
         _LOCAL.render = previous_render
     raise SandboxError(f"{where}: {what}; {todo}")
+
+
+_UNDEFINED = re.compile(r"'([^']{1,200})' is undefined")
+
+
+def _undefined(message: str, names_hint: str) -> str:
+    """jinja2's "'x' is undefined" in the user's language, with the names a field sees."""
+    m = _UNDEFINED.fullmatch(message)
+    if m and names_hint:
+        return _("'{name}' is undefined (a field sees {names})").format(name=m.group(1), names=names_hint)
+    if m:
+        return _("'{name}' is undefined").format(name=m.group(1))
+    if names_hint:
+        return _("{detail} (a field sees {names})").format(detail=message, names=names_hint)
+    return message
 
 
 def _one_line(text: str, limit: int = 300) -> str:

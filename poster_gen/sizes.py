@@ -6,15 +6,17 @@ import re
 from dataclasses import dataclass, replace
 
 from poster_gen.errors import PosterGenError
+from poster_gen.i18n import N_, _
 
 MM_PER_INCH = 25.4
 PT_PER_MM = 72.0 / MM_PER_INCH
 
+# kind id -> its description, marked for translation: shown through kind_label()
 KINDS = {
-    "pano": "Pano (panel, hiflex on a frame)",
-    "ap-phich": "Áp phích (poster, paper)",
-    "bieu-ngu": "Biểu ngữ / băng rôn (banner)",
-    "phuon": "Cờ phướn (vertical pole banner)",
+    "pano": N_("Pano (panel, hiflex on a frame)"),
+    "ap-phich": N_("Áp phích (poster, paper)"),
+    "bieu-ngu": N_("Biểu ngữ / băng rôn (banner)"),
+    "phuon": N_("Cờ phướn (vertical pole banner)"),
 }
 # What a batch makes when no sizes are given: the kinds a campaign memo asks for by name
 # (pano, áp phích, băng rôn). Cờ phướn are ordered separately (--sizes phuon-80x240).
@@ -49,6 +51,11 @@ class Size:
     pocket_bottom_mm: float = 0.0
 
     @property
+    def shown_label(self) -> str:
+        """The label in the user's language (``label`` itself stays as written, for JSON)."""
+        return _(self.label) if self.label else ""
+
+    @property
     def width_pt(self) -> float:
         return self.width_mm * PT_PER_MM
 
@@ -70,36 +77,42 @@ class Size:
         return (self.safe_mm, self.safe_mm + self.pocket_top_mm, self.safe_mm, self.safe_mm + self.pocket_bottom_mm)
 
 
+def kind_label(kind: str) -> str:
+    """A kind's description in the user's language; an unknown kind is shown as its id."""
+    return _(KINDS[kind]) if kind in KINDS else kind
+
+
 def px(mm: float, dpi: int) -> int:
     return max(1, round(mm / MM_PER_INCH * dpi))
 
 
-# (id, kind, w, h, dpi, bleed, safe, viewing distance m, label, default[, pocket top/bottom mm])
+# (id, kind, w, h, dpi, bleed, safe, viewing distance m, label, default[, pocket top/bottom mm]);
+# labels are marked for translation and shown through Size.shown_label
 _PRESETS = [
-    ("pano-300x200", "pano", 3000, 2000, 72, 0, 50, 15, "Pano 3 x 2 m (Ministry frame)", True),
-    ("pano-240x120", "pano", 2400, 1200, 72, 0, 40, 10, "Pano 2.4 x 1.2 m", False),
-    ("pano-300x150", "pano", 3000, 1500, 72, 0, 50, 15, "Pano 3 x 1.5 m", False),
-    ("pano-400x200", "pano", 4000, 2000, 60, 0, 50, 20, "Pano 4 x 2 m", False),
-    ("pano-200x300", "pano", 2000, 3000, 72, 0, 50, 15, "Pano 2 x 3 m, portrait", False),
-    ("ap-phich-54x79", "ap-phich", 540, 790, 150, 3, 12, 3, "Tranh cổ động 54 x 79 cm", True),
-    ("ap-phich-a0", "ap-phich", 841, 1189, 150, 3, 15, 5, "A0 841 x 1189 mm", False),
-    ("ap-phich-a1", "ap-phich", 594, 841, 150, 3, 12, 3, "A1 594 x 841 mm", False),
-    ("ap-phich-a2", "ap-phich", 420, 594, 200, 3, 10, 2, "A2 420 x 594 mm", False),
-    ("ap-phich-a3", "ap-phich", 297, 420, 300, 3, 8, 1, "A3 297 x 420 mm", False),
-    ("bieu-ngu-500x80", "bieu-ngu", 5000, 800, 100, 0, 30, 10, "Băng rôn 5 x 0.8 m (gate)", True),
-    ("bieu-ngu-400x80", "bieu-ngu", 4000, 800, 100, 0, 30, 8, "Băng rôn 4 x 0.8 m", False),
-    ("bieu-ngu-600x100", "bieu-ngu", 6000, 1000, 100, 0, 40, 12, "Băng rôn 6 x 1 m", False),
-    ("bieu-ngu-700x100", "bieu-ngu", 7000, 1000, 100, 0, 40, 15, "Băng rôn 7 x 1 m", False),
-    ("bieu-ngu-300x100", "bieu-ngu", 3000, 1000, 100, 0, 30, 6, "Băng rôn 3 x 1 m", False),
+    ("pano-300x200", "pano", 3000, 2000, 72, 0, 50, 15, N_("Pano 3 x 2 m (Ministry frame)"), True),
+    ("pano-240x120", "pano", 2400, 1200, 72, 0, 40, 10, N_("Pano 2.4 x 1.2 m"), False),
+    ("pano-300x150", "pano", 3000, 1500, 72, 0, 50, 15, N_("Pano 3 x 1.5 m"), False),
+    ("pano-400x200", "pano", 4000, 2000, 60, 0, 50, 20, N_("Pano 4 x 2 m"), False),
+    ("pano-200x300", "pano", 2000, 3000, 72, 0, 50, 15, N_("Pano 2 x 3 m, portrait"), False),
+    ("ap-phich-54x79", "ap-phich", 540, 790, 150, 3, 12, 3, N_("Tranh cổ động 54 x 79 cm"), True),
+    ("ap-phich-a0", "ap-phich", 841, 1189, 150, 3, 15, 5, N_("A0 841 x 1189 mm"), False),
+    ("ap-phich-a1", "ap-phich", 594, 841, 150, 3, 12, 3, N_("A1 594 x 841 mm"), False),
+    ("ap-phich-a2", "ap-phich", 420, 594, 200, 3, 10, 2, N_("A2 420 x 594 mm"), False),
+    ("ap-phich-a3", "ap-phich", 297, 420, 300, 3, 8, 1, N_("A3 297 x 420 mm"), False),
+    ("bieu-ngu-500x80", "bieu-ngu", 5000, 800, 100, 0, 30, 10, N_("Băng rôn 5 x 0.8 m (gate)"), True),
+    ("bieu-ngu-400x80", "bieu-ngu", 4000, 800, 100, 0, 30, 8, N_("Băng rôn 4 x 0.8 m"), False),
+    ("bieu-ngu-600x100", "bieu-ngu", 6000, 1000, 100, 0, 40, 12, N_("Băng rôn 6 x 1 m"), False),
+    ("bieu-ngu-700x100", "bieu-ngu", 7000, 1000, 100, 0, 40, 15, N_("Băng rôn 7 x 1 m"), False),
+    ("bieu-ngu-300x100", "bieu-ngu", 3000, 1000, 100, 0, 30, 6, N_("Băng rôn 3 x 1 m"), False),
     # Cờ phướn on street-light poles: a rod through a sewn pocket at each end
     # (the bracket holds the top and the bottom, so the strip stays flat in the
     # wind). The sheet includes the pockets; text keeps clear of them and of the
     # side hems. Read from the pavement and across the road: the strip's width,
     # not its length, bounds the letters, so the distance goes with the width.
-    ("phuon-80x240", "phuon", 800, 2400, 100, 0, 30, 8, "Cờ phướn 0.8 x 2.4 m (10 cm pole pockets)", True, (100, 100)),
-    ("phuon-60x180", "phuon", 600, 1800, 100, 0, 30, 6, "Cờ phướn 0.6 x 1.8 m (8 cm pole pockets)", False, (80, 80)),
-    ("phuon-80x300", "phuon", 800, 3000, 100, 0, 30, 8, "Cờ phướn 0.8 x 3 m (10 cm pole pockets)", False, (100, 100)),
-    ("phuon-100x300", "phuon", 1000, 3000, 100, 0, 40, 10, "Cờ phướn 1 x 3 m (10 cm pole pockets)", False, (100, 100)),
+    ("phuon-80x240", "phuon", 800, 2400, 100, 0, 30, 8, N_("Cờ phướn 0.8 x 2.4 m (10 cm pole pockets)"), True, (100, 100)),
+    ("phuon-60x180", "phuon", 600, 1800, 100, 0, 30, 6, N_("Cờ phướn 0.6 x 1.8 m (8 cm pole pockets)"), False, (80, 80)),
+    ("phuon-80x300", "phuon", 800, 3000, 100, 0, 30, 8, N_("Cờ phướn 0.8 x 3 m (10 cm pole pockets)"), False, (100, 100)),
+    ("phuon-100x300", "phuon", 1000, 3000, 100, 0, 40, 10, N_("Cờ phướn 1 x 3 m (10 cm pole pockets)"), False, (100, 100)),
 ]
 
 PRESETS: dict[str, Size] = {
@@ -142,18 +155,24 @@ def resolve_size(spec: str, dpi: int | None = None, kind: str | None = None) -> 
         if not m:
             from poster_gen.suggest import unknown_choice
 
-            raise PosterGenError(unknown_choice("size", spec, list(PRESETS), extra="or WIDTHxHEIGHT in mm, e.g. 5000x800"))
+            raise PosterGenError(
+                unknown_choice("size", spec, list(PRESETS), extra=_("or WIDTHxHEIGHT in mm, e.g. 5000x800"))
+            )
         w = float(m.group(1).replace(",", "."))
         h = float(m.group(2).replace(",", "."))
-        for label, v in (("width", w), ("height", h)):
+        too_small = (
+            N_("size '{spec}': width {value} mm is too small; give at least {least} mm (sizes are in millimetres)"),
+            N_("size '{spec}': height {value} mm is too small; give at least {least} mm (sizes are in millimetres)"),
+        )
+        too_large = (
+            N_("size '{spec}': width {value} mm is over the {most} m limit; sizes are in millimetres"),
+            N_("size '{spec}': height {value} mm is over the {most} m limit; sizes are in millimetres"),
+        )
+        for i, v in enumerate((w, h)):
             if v < MIN_SIDE_MM:
-                raise PosterGenError(
-                    f"size '{spec}': {label} {v:g} mm is too small; give at least {MIN_SIDE_MM:g} mm (sizes are in millimetres)"
-                )
+                raise PosterGenError(_(too_small[i]).format(spec=spec, value=f"{v:g}", least=f"{MIN_SIDE_MM:g}"))
             if v > MAX_SIDE_MM:
-                raise PosterGenError(
-                    f"size '{spec}': {label} {v:g} mm is over the {MAX_SIDE_MM / 1000:g} m limit; sizes are in millimetres"
-                )
+                raise PosterGenError(_(too_large[i]).format(spec=spec, value=f"{v:g}", most=f"{MAX_SIDE_MM / 1000:g}"))
         k = kind or infer_kind(w, h)
         base = default_size(k)
         scale = max(w, h) / max(base.width_mm, base.height_mm)
@@ -170,12 +189,16 @@ def resolve_size(spec: str, dpi: int | None = None, kind: str | None = None) -> 
         )
     if dpi is not None:
         if not (MIN_DPI <= dpi <= MAX_DPI):
-            raise PosterGenError(f"--dpi {dpi} is out of range; give {MIN_DPI} to {MAX_DPI}")
+            raise PosterGenError(
+                _("--dpi {dpi} is out of range; give {least} to {most}").format(dpi=dpi, least=MIN_DPI, most=MAX_DPI)
+            )
         size = replace(size, dpi=dpi)
     w_px, h_px = size.pixel_size
     if w_px * h_px > MAX_PIXELS:
         raise PosterGenError(
-            f"size {size.id} at {size.dpi} dpi is {w_px} x {h_px} px ({w_px * h_px / 1e6:.0f} Mpx), over the "
-            f"{MAX_PIXELS / 1e6:.0f} Mpx limit; lower --dpi"
+            _("size {size} at {dpi} dpi is {width} x {height} px ({mpx} Mpx), over the {limit} Mpx limit; lower --dpi").format(
+                size=size.id, dpi=size.dpi, width=w_px, height=h_px, mpx=f"{w_px * h_px / 1e6:.0f}",
+                limit=f"{MAX_PIXELS / 1e6:.0f}",
+            )
         )
     return size

@@ -16,6 +16,7 @@ from collections import Counter
 from itertools import chain
 from operator import itemgetter
 
+from poster_gen.i18n import N_, _
 from poster_gen.text import shown
 
 SHOWN = 25  # valid ids listed in a message
@@ -26,6 +27,44 @@ SHORTLIST = 8  # else: at most this many ids are compared in full per value...
 POSTINGS_BUDGET = 2_000  # ...chosen by counting at most about this many index entries
 MEMO_SIZE = 10_000  # values whose suggestions are remembered
 
+# The message about an unknown id, as whole sentences per kind of id (with and
+# without suggestions), so that each language orders its own words. Another
+# kind of id gets the general sentence, with the caller's (translated) noun.
+_UNKNOWN = {
+    "unit": (
+        N_("unknown unit '{value}': did you mean {close}? valid: {valid}"),
+        N_("unknown unit '{value}': valid: {valid}"),
+    ),
+    "slogan": (
+        N_("unknown slogan '{value}': did you mean {close}? valid: {valid}"),
+        N_("unknown slogan '{value}': valid: {valid}"),
+    ),
+    "size": (
+        N_("unknown size '{value}': did you mean {close}? valid: {valid}"),
+        N_("unknown size '{value}': valid: {valid}"),
+    ),
+    "design": (
+        N_("unknown design '{value}': did you mean {close}? valid: {valid}"),
+        N_("unknown design '{value}': valid: {valid}"),
+    ),
+    "design to extend": (
+        N_("unknown design to extend '{value}': did you mean {close}? valid: {valid}"),
+        N_("unknown design to extend '{value}': valid: {valid}"),
+    ),
+    "kind": (
+        N_("unknown kind '{value}': did you mean {close}? valid: {valid}"),
+        N_("unknown kind '{value}': valid: {valid}"),
+    ),
+    "format": (
+        N_("unknown format '{value}': did you mean {close}? valid: {valid}"),
+        N_("unknown format '{value}': valid: {valid}"),
+    ),
+}
+_UNKNOWN_OTHER = (
+    N_("unknown {what} '{value}': did you mean {close}? valid: {valid}"),
+    N_("unknown {what} '{value}': valid: {valid}"),
+)
+
 
 def _pairs(text: str) -> set[str]:
     text = f"\x00{text}\x00"  # the ends count: a first or last letter is a strong clue
@@ -33,21 +72,30 @@ def _pairs(text: str) -> set[str]:
 
 
 class Choices:
-    """The valid ids of one kind, ready for many 'unknown ...' messages."""
+    """The valid ids of one kind, ready for many 'unknown ...' messages.
+
+    ``what`` names the kind of id: one of ``_UNKNOWN``'s keys gets its own
+    sentence in each language; any other is put in a general sentence as
+    given (translate it first). ``extra`` is a remark shown in brackets after
+    the valid ids, already translated (``_("see 'poster-gen units'")``).
+    """
 
     def __init__(self, what: str, valid: list[str], extra: str = ""):
         self.what = what
         self.valid = list(valid)
         listed = ", ".join(self.valid[:SHOWN]) + (" ..." if len(self.valid) > SHOWN else "")
-        self._tail = f"valid: {listed}" + (f" ({extra})" if extra else "")
+        self._valid = listed + (f" ({extra})" if extra else "")
         self._longest = max((len(v) for v in self.valid), default=0)
         self._index: dict[str, list[int]] | None = None
         self._memo: dict[str, list[str]] = {}
 
     def message(self, value: str) -> str:
+        """The one-line message, in the user's language."""
         close = self.close_matches(value)
-        hint = f"did you mean {', '.join(close)}? " if close else ""
-        return f"unknown {self.what} '{shown(value)}': {hint}{self._tail}"
+        with_close, without = _UNKNOWN.get(self.what, _UNKNOWN_OTHER)
+        return _(with_close if close else without).format(
+            what=self.what, value=shown(value), close=", ".join(close), valid=self._valid
+        )
 
     def close_matches(self, value: str) -> list[str]:
         """Up to three valid ids like ``value``, best first (difflib's ratio, cut-off 0.5)."""
@@ -81,7 +129,7 @@ class Choices:
         counts = Counter(chain.from_iterable(chosen))
         # sorted() rather than most_common(): C speed, and the same order (stable, by first seen)
         best = sorted(counts.items(), key=itemgetter(1), reverse=True)[:SHORTLIST]
-        return [self.valid[i] for i, _ in best]
+        return [self.valid[i] for i, _count in best]
 
 
 def _best(value: str, candidates: list[str]) -> list[str]:
@@ -104,7 +152,7 @@ def _best(value: str, candidates: list[str]) -> list[str]:
                 heapq.heappush(scored, (ratio, x))
             else:
                 heapq.heappushpop(scored, (ratio, x))
-    return [x for _, x in sorted(scored, reverse=True)]
+    return [x for _ratio, x in sorted(scored, reverse=True)]
 
 
 def unknown_choice(what: str, value: str, valid: list[str], extra: str = "") -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from poster_gen.i18n import _
+
 _WS = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
 
@@ -34,16 +36,16 @@ def upper(text: str) -> str:
 
 
 def legacy_problem(text: str) -> str | None:
-    """A one-line explanation if ``text`` is legacy-encoded Vietnamese (mojibake)."""
+    """A one-line explanation, in the user's language, if ``text`` is legacy-encoded Vietnamese (mojibake)."""
     from poster_gen.legacy import detect_legacy
 
     m = detect_legacy(text)
     if m is None:
         return None
-    return (
-        f"text \"{text[:40]}\" looks like {m.encoding} Vietnamese pasted as Unicode; it reads "
-        f"\"{m.converted[:60]}\"; retype it in Unicode or convert it (e.g. Unikey's converter) and try again"
-    )
+    return _(
+        "text \"{text}\" looks like {encoding} Vietnamese pasted as Unicode; it reads \"{converted}\"; "
+        "retype it in Unicode or convert it (e.g. Unikey's converter) and try again"
+    ).format(text=text[:40], encoding=m.encoding, converted=m.converted[:60])
 
 
 def _escape(ch: str) -> str:
@@ -71,5 +73,5 @@ def shown(value: object, limit: int = 60) -> str:
     """A user's value as it may be quoted in a one-line message: escaped, and cut when long."""
     text = value if isinstance(value, str) else repr(value)
     if len(text) > limit:
-        text = f"{text[:limit]}... ({len(text):,} characters)"
+        text = _("{start}... ({count} characters)").format(start=text[:limit], count=f"{len(text):,}")
     return one_line(text)

@@ -36,3 +36,15 @@ def classic_design():
     from poster_gen.design import load_design
 
     return load_design("classic")
+
+
+@pytest.fixture(autouse=True)
+def _english_messages(monkeypatch):
+    """Tests read the English messages unless they choose a language, whatever the machine's locale."""
+    from poster_gen import i18n
+
+    monkeypatch.setenv("POSTER_GEN_LANG", "en")
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)

@@ -44,6 +44,7 @@ def runner(tmp_path, monkeypatch):
     """A runner in an empty folder, so no ./slogans.toml is picked up by accident."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("POSTER_GEN_DEBUG", raising=False)
+    monkeypatch.setenv("POSTER_GEN_LANG", "en")  # these tests read the English messages
     return CliRunner()
 
 

@@ -75,10 +75,13 @@ name = 5
         encoding="utf-8",
     )
     res = run("--campaign", str(bad), "units")
-    assert_one_line_error(res, "problems")
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    # one problem per line, each an error line naming the file
+    lines = [ln for ln in res.output.splitlines() if ln.strip()]
+    assert len(lines) == 7 and all(ln.startswith(f"poster-gen: error: {bad}: ") for ln in lines), res.output
     for needle in ("'name' is empty", "not a date", "unknown key 'colour'", "duplicate slogan id '1'",
                    "'text' is empty", "slug", "must be text"):
-        assert needle in res.output, needle
+        assert sum(needle in ln for ln in lines) == 1, needle
 
 
 def test_missing_campaign_file(tmp_path):

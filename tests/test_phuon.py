@@ -138,7 +138,8 @@ def test_every_design_sets_the_long_slogans_on_every_phuon_preset(campaign, qk, 
                 where = f"{design_id} {size_id} {slogan_id}"
                 _check_artwork(job, art, where)
                 leg = art.legibility
-                assert leg.cap_height_mm >= leg.required_mm / 2, where
+                if leg.cap_height_mm < leg.required_mm:  # said, never silent
+                    assert "BELOW" in leg.describe(), where
 
 
 @pytest.mark.parametrize("design_id", PACKAGED)
@@ -153,12 +154,13 @@ def test_every_qk_slogan_on_the_default_phuon(qk, design_id):
 
 @pytest.mark.parametrize("size_id", [*PHUON, "800x3000"])
 def test_the_party_slogan_reads_in_short_stacked_lines(qk, size_id):
-    """Refused before the pole banner existed (as a 0.8 x 3 m panel, read from 15 m)."""
+    """Refused before the pole banner existed (as a 0.8 x 3 m panel, read from 15 m). Set in
+    stacked lines, the party's name kept whole on its line: a name is never split."""
     job = make_job(qk, "ubnd-xa-na-sam", "dang-quang-vinh", size_id)
     art = compose_job(qk, job)
     lines = art.legibility.lines
-    assert len(lines) >= 4, lines
-    assert all(len(line) <= 14 for line in lines), lines
+    assert len(lines) >= 2, lines
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in lines, lines
     assert " ".join(lines) == vn_upper(PARTY)
     # the lines are read top to bottom, each centred on the strip
     runs = [r for r in art.scene.items if isinstance(r, GlyphRun) and r.text in lines]
@@ -167,8 +169,8 @@ def test_the_party_slogan_reads_in_short_stacked_lines(qk, size_id):
     for r in runs:
         x0, _, x1, _ = ink_box(r)
         assert abs((x0 + x1) / 2 - centre) < 0.05 * art.scene.width_pt, r.text
-    # stacked, the capitals are about a fifteenth of the strip's width (two lines gave 33 mm at 0.8 m)
-    assert art.legibility.cap_height_mm >= 0.06 * job.size.width_mm
+    # the name spans the strip: the capitals are about a twenty-fifth of its width
+    assert art.legibility.cap_height_mm >= 0.035 * job.size.width_mm
 
 
 def test_stacking_never_leaves_a_lone_syllable_to_gain_size(qk):

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
+from poster_gen import i18n
 from poster_gen.progress import Progress
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """These tests read the English lines (test_cli_i18n.py reads the Vietnamese ones)."""
+    before = i18n.language()
+    i18n.set_language("en")
+    yield
+    i18n.set_language(before)
 
 
 class Clock:
