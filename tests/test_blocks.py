@@ -31,7 +31,7 @@ from poster_gen.compose import BlockLegibility, reflow, whole_mm
 from poster_gen.errors import CampaignError, LayoutError
 from poster_gen.layout import Region
 from poster_gen.scene import GlyphRun, Rect
-from poster_gen.sizes import PRESETS, PT_PER_MM, resolve_size
+from poster_gen.sizes import PRESETS, resolve_size
 
 PACKAGED = ("classic", "band", "title")
 QK = DATA_DIR / "campaign-quoc-khanh-2025.toml"

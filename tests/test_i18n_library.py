@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pg_testutil import REPO_DIR
+from pg_testutil import REPO_DIR, ensure_catalog
 
 from poster_gen import i18n
 
@@ -24,40 +24,12 @@ CATALOG_DIR = REPO_DIR / "poster_gen" / "locale" / "vi" / "LC_MESSAGES"
 MOJIBAKE = "§æi míi s¸ng t¹o"  # "Đổi mới sáng tạo" typed in TCVN3 (ABC) and pasted as Unicode
 
 
-def _compile_if_stale() -> bool:
-    mo = CATALOG_DIR / "poster_gen.mo"
-    sources = list(CATALOG_DIR.rglob("*.po"))
-    if mo.is_file() and all(p.stat().st_mtime <= mo.stat().st_mtime for p in sources):
-        return True
-    try:
-        import hatch_build  # noqa: F401  (the build step, at the top of the checkout)
-    except ImportError:
-        return mo.is_file()
-    try:
-        hatch_build.compile_catalogs(REPO_DIR)
-    except ImportError:  # no Babel
-        return mo.is_file()
-    return mo.is_file()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _catalog():
-    import sys
-
-    sys.path.insert(0, str(REPO_DIR))
-    try:
-        if not _compile_if_stale():
-            pytest.skip("no compiled Vietnamese catalog and no Babel to compile it")
-    finally:
-        sys.path.remove(str(REPO_DIR))
+    if not ensure_catalog():
+        pytest.skip("no compiled Vietnamese catalog and no Babel to compile it")
 
 
-@pytest.fixture(autouse=True)
-def _language_restored():
-    saved = dict(i18n._state)
-    yield
-    i18n._state.clear()
-    i18n._state.update(saved)
 
 
 @pytest.fixture

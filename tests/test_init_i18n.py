@@ -14,12 +14,11 @@ sources. Every test puts the language back as it found it.
 
 from __future__ import annotations
 
-import sys
 
 import pytest
 from click.testing import CliRunner
 
-from pg_testutil import DATA_DIR, REPO_DIR
+from pg_testutil import DATA_DIR, REPO_DIR, ensure_catalog
 from poster_gen import i18n, init
 from poster_gen.cli import cli
 from poster_gen.errors import PosterGenError
@@ -42,35 +41,12 @@ REGISTRY = init.Registry(
 )
 
 
-def _compile_if_stale() -> bool:
-    mo = CATALOG_DIR / "poster_gen.mo"
-    sources = list(CATALOG_DIR.rglob("*.po"))
-    if mo.is_file() and all(p.stat().st_mtime <= mo.stat().st_mtime for p in sources):
-        return True
-    sys.path.insert(0, str(REPO_DIR))
-    try:
-        import hatch_build  # the build step, at the top of the checkout
-
-        hatch_build.compile_catalogs(REPO_DIR)
-    except ImportError:  # not a checkout, or no Babel
-        pass
-    finally:
-        sys.path.remove(str(REPO_DIR))
-    return mo.is_file()
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _catalog():
-    if not _compile_if_stale():
+    if not ensure_catalog():
         pytest.skip("no compiled Vietnamese catalog and no Babel to compile it")
 
 
-@pytest.fixture(autouse=True)
-def _language_restored():
-    saved = dict(i18n._state)
-    yield
-    i18n._state.clear()
-    i18n._state.update(saved)
 
 
 @pytest.fixture(autouse=True)

@@ -23,7 +23,6 @@ from dataclasses import dataclass
 import pytest
 
 from pg_testutil import DATA_DIR, vn_upper
-from poster_gen import compose as compose_module
 from poster_gen.campaign import Campaign, Slogan, Unit, load_campaign
 from poster_gen.compose import compose
 from poster_gen.design import load_design
