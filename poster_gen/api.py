@@ -11,15 +11,17 @@ from poster_gen.design import Design, load_design
 from poster_gen.errors import PosterGenError
 from poster_gen.i18n import _
 from poster_gen.pdf import PdfOptions, write_pdf
-from poster_gen.png import PngOptions, write_png
+from poster_gen.raster import RasterOptions, write_raster
 from poster_gen.output import inside, refuse_foreign
-from poster_gen.sizes import PRESETS, Size, resolve_size
+from poster_gen.sizes import PRESETS, Size, resolve_size, with_hem
 from poster_gen.suggest import unknown_choice
 from poster_gen.text import clean, legacy_problem
 
 from poster_gen.plan import DEFAULT_DESIGN  # noqa: F401  (re-exported)
 
-FORMATS = ("pdf", "png")
+FORMATS = ("pdf", "png", "tiff", "jpg")
+DEFAULT_FORMATS = ("pdf", "png")  # what --format gives when not set
+FORMAT_ALIASES = {"tif": "tiff", "jpeg": "jpg"}  # the file extension is always the format's name
 DRAFT_ID = "draft"
 
 
@@ -61,9 +63,10 @@ class Result:
 
 
 def parse_formats(spec: str) -> tuple[str, ...]:
-    fmts = tuple(dict.fromkeys(f.strip().lower() for f in spec.split(",") if f.strip()))
+    names = (f.strip().lower() for f in spec.split(",") if f.strip())
+    fmts = tuple(dict.fromkeys(FORMAT_ALIASES.get(f, f) for f in names))
     if not fmts:
-        raise PosterGenError(_("--format is empty; give pdf, png or pdf,png"))
+        raise PosterGenError(_("--format is empty; give one or more of pdf, png, tiff, jpg, e.g. pdf,png"))
     for f in fmts:
         if f not in FORMATS:
             raise PosterGenError(unknown_choice("format", f, list(FORMATS)))
@@ -122,6 +125,7 @@ def make_job(
     text: str | None = None,
     dpi: int | None = None,
     design_dirs: list[Path] | None = None,
+    hem_mm: float | None = None,
 ) -> Job:
     unit = find_unit(campaign, unit_id)
     if text is not None:
@@ -130,7 +134,7 @@ def make_job(
         slogan, draft = find_slogan(campaign, slogan_id), False
     else:
         raise PosterGenError(_("give --slogan ID (see 'poster-gen slogans') or --text \"...\""))
-    size = resolve_size(size_spec, dpi)
+    size = with_hem(resolve_size(size_spec, dpi), hem_mm)
     design = load_design(design_id, design_dirs)
     return Job(unit, slogan, size, design, draft)
 
@@ -151,7 +155,7 @@ def job_pdf_options(job: Job, path: Path, opts: PdfOptions) -> PdfOptions:
     s = job.size
     slug = slug_text(
         f"{job.unit.name} ({job.unit.id})", job.slogan.id, s.id, s.width_mm, s.height_mm, s.bleed_mm,
-        Path(path).name, opts.color.upper() + (", PDF/X-1a" if opts.pdfx else ""), __version__,
+        Path(path).name, opts.color.upper() + (", PDF/X-1a" if opts.pdfx else ""), __version__, hem_mm=s.hem_mm,
     )
     return replace(opts, slug=slug)
 
@@ -160,8 +164,9 @@ def render_job(
     campaign: Campaign,
     job: Job,
     out_dir: Path,
-    formats: tuple[str, ...] = FORMATS,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
     pdf_options: PdfOptions = PdfOptions(),
+    raster_options: RasterOptions = RasterOptions(),
 ) -> Result:
     art = compose_job(campaign, job)
     files: dict[str, Path] = {}
@@ -170,8 +175,7 @@ def render_job(
         refuse_foreign(path)
         if fmt == "pdf":
             write_pdf(art.scene, path, job_pdf_options(job, path, pdf_options))
-        else:
-            w, h = job.size.pixel_size
-            write_png(art.scene, path, PngOptions(dpi=job.size.dpi, width_px=w, height_px=h))
+        else:  # png: the trim; tiff (CMYK), jpg: trim plus bleed, like the PDF's BleedBox
+            write_raster(fmt, art.scene, path, job.size, raster_options)
         files[fmt] = path
     return Result(job=job, files=files, legibility=art.legibility, warnings=art.warnings)

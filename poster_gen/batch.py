@@ -34,8 +34,9 @@ from poster_gen.i18n import N_, _, language, set_language
 from poster_gen.limits import read_json
 from poster_gen.output import atomic_write, claim_run, inside, made_by_us, remove_stale_temps
 from poster_gen.pdf import PdfOptions
+from poster_gen.raster import RasterOptions
 from poster_gen.plan import Order, read_plan  # noqa: F401  (read_plan re-exported)
-from poster_gen.sizes import DEFAULT_BATCH_KINDS, default_size, resolve_size
+from poster_gen.sizes import DEFAULT_BATCH_KINDS, default_size, resolve_size, with_hem
 
 MANIFEST = "manifest.json"
 SHARD_MANIFEST = "manifest.shard-{k}-of-{n}.json"
@@ -139,7 +140,8 @@ def design_digest(design, kind: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
-def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts: PdfOptions, design: str) -> str:
+def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts: PdfOptions, design: str,
+                raster=None) -> str:
     """Hash of everything that shapes an artwork's files (``design``: its ``design_digest``).
 
     With marks, the slug line is printed in the user's language: the language counts then.
@@ -154,6 +156,7 @@ def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts
         "design": design,
         "formats": sorted(formats),
         "pdf": repr(pdf_opts),
+        "raster": repr(raster or RasterOptions()),
     }
     if pdf_opts.marks and not pdf_opts.slug:
         parts["slug_language"] = language()
@@ -161,15 +164,15 @@ def fingerprint(campaign: Campaign, job: Job, formats: tuple[str, ...], pdf_opts
     return hashlib.sha256(blob).hexdigest()
 
 
-def _job(campaign: Campaign, order: Order, designs: dict, dpi: int | None, design_dirs) -> Job:
-    """The job of an order; designs are loaded once into ``designs``."""
+def _job(campaign: Campaign, order: Order, designs: dict, dpi: int | None, design_dirs, hem_mm: float | None = None) -> Job:
+    """The job of an order (with ``hem_mm`` of sewing allowance, --hem); designs are loaded once into ``designs``."""
     if order.design not in designs:
         from poster_gen.design import load_design
 
         designs[order.design] = load_design(order.design, design_dirs)
     return Job(
-        find_unit(campaign, order.unit), find_slogan(campaign, order.slogan), resolve_size(order.size, dpi),
-        designs[order.design],
+        find_unit(campaign, order.unit), find_slogan(campaign, order.slogan),
+        with_hem(resolve_size(order.size, dpi), hem_mm), designs[order.design],
     )
 
 
@@ -387,13 +390,19 @@ def _files_exist(out: Path, entry: dict) -> bool:
     return all((out / rel).is_file() for rel in entry["files"].values())
 
 
-_TAILS = {".pdf": b"%%EOF", ".png": b"IEND\xaeB`\x82"}
+_TAILS = {".pdf": b"%%EOF", ".png": b"IEND\xaeB`\x82", ".jpg": b"\xff\xd9"}  # .tiff: raster.tiff_complete
 
 
 def _files_intact(out: Path, entry: dict) -> bool:
-    """Files exist and end as a complete PDF/PNG does (cheap: reads the last bytes)."""
+    """Files exist and end as a complete PDF/PNG/JPEG does (cheap: reads the last bytes)."""
     for rel in entry["files"].values():
         p = out / rel
+        if p.suffix.lower() == ".tiff":  # no fixed tail: its strips must all lie inside the file
+            from poster_gen.raster import tiff_complete
+
+            if not tiff_complete(p):
+                return False
+            continue
         try:
             with open(p, "rb") as fh:
                 fh.seek(0, os.SEEK_END)
@@ -470,12 +479,12 @@ def _init_worker(*args) -> None:
 
 
 def _load_state(campaign_path: str, formats, out: str, pdf_opts: PdfOptions, dpi, design_dirs, check: bool = False,
-                lang: str | None = None):
+                lang: str | None = None, raster=None, hem_mm: float | None = None):
     if lang:  # the parent's language: a spawned worker would otherwise guess it from its environment
         set_language(lang)
     _W.update(
         campaign=load_campaign(campaign_path), formats=formats, out=Path(out), pdf=pdf_opts, dpi=dpi, dirs=design_dirs,
-        check=check,
+        check=check, raster=raster or RasterOptions(), hem=hem_mm,
     )
 
 
@@ -487,8 +496,8 @@ def _run_one(task: tuple[Order, str]):
     """
     order, digest = task
     try:
-        job = _job(_W["campaign"], order, _W.setdefault("designs", {}), _W["dpi"], _W["dirs"])
-        res = render_job(_W["campaign"], job, _W["out"], _W["formats"], _W["pdf"])
+        job = _job(_W["campaign"], order, _W.setdefault("designs", {}), _W["dpi"], _W["dirs"], _W["hem"])
+        res = render_job(_W["campaign"], job, _W["out"], _W["formats"], _W["pdf"], _W["raster"])
         entry = manifest_entry(res, _W["out"])
         entry["hash"] = digest
         entry["copies"] = order.copies
@@ -717,6 +726,8 @@ def run_batch(
     shard: tuple[int, int] | None = None,
     check: bool = False,
     start_method: str | None = None,
+    raster: RasterOptions | None = None,
+    hem_mm: float | None = None,
 ) -> BatchReport:
     """Render the orders into ``out`` (and preflight each file as it is made
     when ``check``). Raises BatchInterrupted on Ctrl-C."""
@@ -743,11 +754,11 @@ def run_batch(
     digests: dict = {}
     unchecked: list[dict] = []
     for o in orders:
-        job = _job(campaign, o, designs, dpi, design_dirs)
+        job = _job(campaign, o, designs, dpi, design_dirs, hem_mm)
         dkey = (o.design, job.size.kind)
         if dkey not in digests:
             digests[dkey] = design_digest(job.design, job.size.kind)
-        digest = fingerprint(campaign, job, formats, pdf_opts, digests[dkey])
+        digest = fingerprint(campaign, job, formats, pdf_opts, digests[dkey], raster)
         prev = old.get(o.key)
         want = {fmt: job.relpath(fmt).as_posix() for fmt in formats}
         if not force and prev and prev.get("hash") == digest and prev["files"] == want and _files_intact(out, prev):
@@ -765,7 +776,7 @@ def run_batch(
     still_named = {rel for k, e in old.items() if k not in planned for rel in e["files"].values()}
 
     jobs = max(1, jobs or os.cpu_count() or 1)
-    args = (str(campaign_path), formats, str(out), pdf_opts, dpi, design_dirs, check, language())
+    args = (str(campaign_path), formats, str(out), pdf_opts, dpi, design_dirs, check, language(), raster, hem_mm)
     last_save = time.monotonic()
     done = 0
 

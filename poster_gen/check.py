@@ -5,7 +5,10 @@ it claims in /Keywords (``size=``, ``trim_mm=``, ``bleed_mm=``); every font
 is embedded and subset and none is left unused; it paints only in the colour
 space asked for (``color=`` or the caller's ``color``); its text shows an
 approved slogan of the campaign as whole lines (or it is flagged as a draft);
-a PDF/X file carries its OutputIntent and identification keys.
+a PDF/X file carries its OutputIntent and identification keys; every content
+stream (the page's and each form's it draws) tokenizes, uses only PDF 1.7
+operators with the operands they take, and pairs q/Q, BT/ET, BX/EX and
+BMC|BDC/EMC, with text shown only inside BT ... ET.
 
 For a PNG: it is complete (every chunk's CRC, the image data inflates to the
 exact size); it is 8-bit sRGB with its dpi in pHYs; its pixel size equals the
@@ -75,7 +78,8 @@ MAX_PDF_OBJECTS = 100_000
 MAX_PDF_PAGES = 100  # reading the page tree stops here (an artwork has one page)
 MAX_PAGE_TREE_DEPTH = 32
 MAX_FORM_DEPTH = 16  # forms drawn inside forms
-MAX_CONTENT_BYTES = _MB // 2  # drawing operators parsed: the page's and each form's once
+MAX_CONTENT_BYTES = 2 * _MB  # drawing operators parsed: the page's and each form's once (an outlined 7 m
+# banner's page is about 0.2 MB; a long draft outlined about 0.3 MB)
 MAX_DRAWING_OPS = 100_000  # operations drawn, a form counted each time it is drawn
 MAX_COLOR_SPACE_DEPTH = 8  # colour spaces defined through others (Indexed, named)
 MAX_FONT_MAP_BYTES = 1 * _MB  # fonts' ToUnicode and CMap streams in all (poster-gen's: ~1 KB a font); pypdf needs ~25x
@@ -101,6 +105,7 @@ class Code:
     SIZE = "size"
     DPI = "dpi"
     METADATA = "metadata"
+    CONTENT = "content"
 
 
 WARNING = "warning"  # a Problem's severity when it does not fail the file
@@ -108,7 +113,7 @@ WARNING = "warning"  # a Problem's severity when it does not fail the file
 
 @dataclass(frozen=True)
 class Problem:
-    code: str  # short tag (Code): read, boxes, fonts, color, text, pdfx, png, size, dpi, metadata
+    code: str  # short tag (Code): read, boxes, fonts, color, text, pdfx, png, size, dpi, metadata, content
     message: str  # one line in the user's language: what is wrong and what was expected
     severity: str = "error"  # error | warning
 
@@ -188,7 +193,7 @@ def collect_files(args: list[str | Path]) -> list[Path]:
 
 
 def _files_in(folder: Path) -> list[Path]:
-    """*.pdf and *.png files (not hidden ones) in ``folder`` and its subfolders, without following links."""
+    """*.pdf, *.png, *.tiff and *.jpg files (not hidden ones) in ``folder`` and below, without following links."""
     root = folder.resolve()
     found: list[Path] = []
     todo = [folder]
@@ -217,7 +222,7 @@ def _files_in(folder: Path) -> list[Path]:
                     )
             elif e.is_dir(follow_symlinks=False):
                 todo.append(q)
-            elif e.is_file(follow_symlinks=False) and q.suffix.lower() in (".pdf", ".png"):
+            elif e.is_file(follow_symlinks=False) and q.suffix.lower() in (".pdf", ".png", ".tiff", ".tif", ".jpg", ".jpeg"):
                 if not q.name.startswith("."):
                     found.append(q)
     return sorted(found)
@@ -245,6 +250,10 @@ _NOT_ARTWORK = {
     "empty": N_("the file is empty; render it again"),
     "other": N_("the file is neither a PDF nor a PNG (wrong signature); render it again"),
 }
+
+
+# the names a TIFF or JPEG poster-gen writes may have
+_RASTER_NAMES = {"tiff": (".tiff", ".tif"), "jpeg": (".jpg", ".jpeg")}
 
 
 def _sniff(head: bytes) -> str:
@@ -277,6 +286,12 @@ def check_file(path: str | Path, campaign: Campaign | None = None, color: str | 
         ) from None
     kind = _sniff(head)
     named = path.suffix.lower()
+    if kind in ("tiff", "jpeg") and named in _RASTER_NAMES[kind]:
+        from poster_gen.check_raster import check_raster
+
+        found, facts = check_raster(path, kind)
+        return FileCheck(str(path), "tiff" if kind == "tiff" else "jpg",
+                         tuple(Problem(code, msg) for code, msg in found), facts=facts)
     if kind not in ("pdf", "png"):
         shown = named.lstrip(".") if named in (".pdf", ".png") else "unknown"
         return FileCheck(str(path), shown, (Problem(Code.READ, _(_NOT_ARTWORK[kind])),))
@@ -335,9 +350,15 @@ def _size_claims(kw: dict[str, str]) -> tuple[list[_Claim], list[Problem]]:
     claims, problems = [], []
     size_id = kw.get("size")
     if size_id:
+        hem = _float(kw.get("hem_mm")) or 0.0
+        if not 0.0 <= hem <= 200.0:
+            problems.append(Problem(Code.METADATA, _("hem_mm={hem} in /Keywords is not a hem poster-gen makes "
+                                                     "(0 to 200 mm)").format(hem=kw.get("hem_mm"))))
+            hem = 0.0
         try:
             s = resolve_size(size_id)
-            claims.append(_Claim(s.width_mm, s.height_mm, s.bleed_mm, size_id, True))
+            # a hemmed sheet (--hem) is the finished size plus the hem on every side
+            claims.append(_Claim(s.width_mm + 2 * hem, s.height_mm + 2 * hem, s.bleed_mm, size_id, True))
         except PosterGenError:
             problems.append(Problem(Code.SIZE, _("claims size '{size}', which poster-gen does not know").format(
                 size=size_id), WARNING))
@@ -574,14 +595,22 @@ def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | N
 
     problems += _pdf_boxes(page, kw, facts)
     problems += _pdf_fonts(page, all_objects, facts)
+    outlined = kw.get("outline") == "yes"
+    if outlined:  # --outline: text drawn as curves, no font may be left
+        facts["outline"] = True
+        if facts.get("fonts"):
+            why = _("the file says its text is outlined, but it has fonts: {names}").format(
+                names=", ".join(facts["fonts"]))
+            problems.append(Problem(Code.FONTS, why))
     try:
-        spaces = _pdf_color_spaces(reader, page, budget)
+        spaces, content = _pdf_color_spaces(reader, page, budget)
     except (_Refused, MemoryError):  # the file fails as a whole (_check_pdf)
         raise
     except Exception as exc:
         return fail(Code.READ, _("cannot read the page's content ({error}); render it again").format(
             error=f"{type(exc).__name__}: {_short(exc)}"))
     facts["color_spaces"] = sorted(spaces)
+    problems += content
     want = color or kw.get("color")
     if want not in ("rgb", "cmyk"):
         why = _("the file does not say its colour mode (color=rgb|cmyk); not checked")
@@ -602,6 +631,11 @@ def _read_pdf(path: Path, data: bytes, campaign: Campaign | None, color: str | N
     draft, slogan, sp = _slogan_problems(kw, subject, campaign)
     problems += sp
     budget.tick()
+    if outlined:  # no text on the page: the approved text is read from the metadata (Subject)
+        if not subject.strip():
+            problems.append(Problem(Code.TEXT, _("the text is outlined and the Subject, which must carry it, is empty")))
+        facts["lines"] = [clean(subject)] if subject.strip() else []
+        return FileCheck(str(path), "pdf", tuple(problems), draft=draft, facts=facts)
     try:
         text = page.extract_text() or ""
     except MemoryError:
@@ -817,13 +851,51 @@ def _within(inner, outer, tol_pt: float) -> bool:
     )
 
 
-def _wh_mm(r) -> tuple[float, float]:
-    return ((r[2] - r[0]) / PT_PER_MM, (r[3] - r[1]) / PT_PER_MM)
+def _wh_mm(r, k: float = 1.0) -> tuple[float, float]:
+    """A box's width and height in mm; ``k`` is how many points one unit of the box stands for."""
+    return ((r[2] - r[0]) * k / PT_PER_MM, (r[3] - r[1]) * k / PT_PER_MM)
+
+
+# The page size limit of PDF 1.3 (so of PDF/X-1a) and of Acrobat-based tools: 200 inches.
+MAX_PAGE_UNITS = 14_400.0
+
+
+def _page_scale(page, kw: dict, facts: dict) -> tuple[float, list[Problem]]:
+    """How many true points one unit of the page's boxes stands for: UserUnit / scale.
+
+    A page over 200 inches is written at 1:10 and says ``scale=0.1`` in /Keywords:
+    its physical size is the box size divided by the scale. A PDF 1.6 page may also
+    set /UserUnit (points per unit), which poster-gen does not write.
+    """
+    problems = []
+    scale = 1.0
+    text = kw.get("scale")
+    if text is not None:
+        value = _float(text)
+        if value is None or not (0 < value <= 1):
+            why = _("cannot read scale='{scale}' in /Keywords (a number over 0 and at most 1, such as 0.1 for 1:10)")
+            problems.append(Problem(Code.METADATA, why.format(scale=text)))
+        else:
+            scale = value
+    unit = 1.0
+    raw = page.get("/UserUnit")
+    if raw is not None:
+        value = _float(_resolve(raw))
+        if value is None or value <= 0:
+            problems.append(Problem(Code.BOXES, _("cannot read the page's /UserUnit '{value}'").format(value=raw)))
+        else:
+            unit = value
+    if scale != 1:
+        facts["scale"] = scale
+    if unit != 1:
+        facts["user_unit"] = unit
+    return unit / scale, problems
 
 
 def _pdf_boxes(page, kw: dict, facts: dict) -> list[Problem]:
     problems = []
-    tol = TOL_MM * PT_PER_MM
+    k, problems = _page_scale(page, kw, facts)  # true points per unit of the boxes
+    tol = TOL_MM * PT_PER_MM / k
     media, trim, bleed = _rect(page, "/MediaBox"), _rect(page, "/TrimBox"), _rect(page, "/BleedBox")
     crop = _rect(page, "/CropBox")
     missing = [n for n, b in (("MediaBox", media), ("TrimBox", trim), ("BleedBox", bleed)) if b is None]
@@ -831,11 +903,18 @@ def _pdf_boxes(page, kw: dict, facts: dict) -> list[Problem]:
         why = _("no {boxes}; print shops need the trim and bleed boxes").format(boxes=", ".join(missing))
         problems.append(Problem(Code.BOXES, why))
     if media:
-        facts["media_mm"] = [round(v, 2) for v in _wh_mm(media)]
+        facts["media_mm"] = [round(v, 2) for v in _wh_mm(media, k)]
+        units = (media[2] - media[0], media[3] - media[1])
+        if max(units) > MAX_PAGE_UNITS:
+            why = _("MediaBox is {width} x {height} units, over the {most} units (200 inches) a side that PDF 1.3, "
+                    "PDF/X-1a and Acrobat-based tools allow; render it again with poster-gen, which writes such pages "
+                    "at 1:10 (scale=0.1)")
+            problems.append(Problem(Code.BOXES, why.format(width=_num(units[0], ".0f"), height=_num(units[1], ".0f"),
+                                                          most=_num(MAX_PAGE_UNITS, ",.0f"))))
     if trim:
-        facts["trim_mm"] = [round(v, 2) for v in _wh_mm(trim)]
+        facts["trim_mm"] = [round(v, 2) for v in _wh_mm(trim, k)]
     if trim and bleed:
-        facts["bleed_mm"] = round((trim[0] - bleed[0]) / PT_PER_MM, 2)
+        facts["bleed_mm"] = round((trim[0] - bleed[0]) * k / PT_PER_MM, 2)
         if not _within(trim, bleed, tol):
             problems.append(Problem(Code.BOXES, _("TrimBox is not inside BleedBox")))
     if bleed and media and not _within(bleed, media, tol):
@@ -848,7 +927,7 @@ def _pdf_boxes(page, kw: dict, facts: dict) -> list[Problem]:
         if marks == "no" and max(margins) > tol:
             why = _("MediaBox is larger than BleedBox but the file says it has no marks")
             problems.append(Problem(Code.BOXES, why))
-        if marks == "yes" and min(margins) < 5 * PT_PER_MM:
+        if marks == "yes" and min(margins) * k < 5 * PT_PER_MM:
             why = _("the file says it has crop marks but MediaBox leaves no room for them")
             problems.append(Problem(Code.BOXES, why))
     claims, cp = _size_claims(kw)
@@ -857,7 +936,8 @@ def _pdf_boxes(page, kw: dict, facts: dict) -> list[Problem]:
         why = _("no size claim (size=, trim_mm=) in /Keywords: the boxes cannot be checked")
         problems.append(Problem(Code.SIZE, why))
     if trim and bleed:
-        tw, th = _wh_mm(trim)
+        tw, th = _wh_mm(trim, k)
+        factor = 0.0  # physical / claimed, when it is the same both ways
         for c in claims:
             if abs(tw - c.width_mm) > TOL_MM or abs(th - c.height_mm) > TOL_MM:
                 why = (_("TrimBox is {width} x {height} mm but size {source} is {claimed_width} x {claimed_height} mm")
@@ -866,14 +946,23 @@ def _pdf_boxes(page, kw: dict, facts: dict) -> list[Problem]:
                 why = why.format(width=_fmt_mm(tw), height=_fmt_mm(th), source=c.source,
                                  claimed_width=_fmt_mm(c.width_mm), claimed_height=_fmt_mm(c.height_mm))
                 problems.append(Problem(Code.BOXES, why))
+                # the same factor both ways: the page is drawn at another scale than the file says
+                f = tw / c.width_mm if c.width_mm > 0 and c.height_mm > 0 else 0.0
+                if abs(f - 1) > 0.01 and abs(f - th / c.height_mm) <= 1e-3 * f:
+                    factor = f
             sides = [trim[0] - bleed[0], trim[1] - bleed[1], bleed[2] - trim[2], bleed[3] - trim[3]]
-            if any(abs(s / PT_PER_MM - c.bleed_mm) > TOL_MM for s in sides):
-                got = _num_list(_fmt_mm(s / PT_PER_MM) for s in sides)
+            if any(abs(s * k / PT_PER_MM - c.bleed_mm) > TOL_MM for s in sides):
+                got = _num_list(_fmt_mm(s * k / PT_PER_MM) for s in sides)
                 why = (_("BleedBox is trim + {sides} mm (left, bottom, right, top) but size {source} has {bleed} mm "
                          "bleed") if c.by_size else
                        _("BleedBox is trim + {sides} mm (left, bottom, right, top) but {source} has {bleed} mm bleed"))
                 why = why.format(sides=got, source=c.source, bleed=_fmt_mm(c.bleed_mm))
                 problems.append(Problem(Code.BOXES, why))
+        if factor > 0:
+            why = _("the page is {factor} times the size it claims in both directions, so the scale it states "
+                    "(scale={scale} in /Keywords) is wrong; render it again")
+            why = why.format(factor=_num(factor, ".4g"), scale=_num(facts.get("scale", 1.0), "g"))
+            problems.append(Problem(Code.BOXES, why))
     return problems
 
 
@@ -924,6 +1013,357 @@ def _pdf_fonts(page, all_objects: dict, facts: dict) -> list[Problem]:
     return problems
 
 
+# ---------------------------------------------------------------------------
+# content streams: a tokenizer and the PDF 1.7 operator table (Annex A)
+
+MAX_CONTENT_NESTING = 32  # arrays and dictionaries inside one another in a content stream
+MAX_CONTENT_PROBLEMS = 3  # content problems reported for one PDF (each stream reports its first)
+
+
+class _Name(str):
+    """A name operand, as "/Name" with its #xx escapes decoded (looks up resources like pypdf's NameObject)."""
+
+
+class _Keyword(bytes):
+    """An operator, or a keyword where an operand was expected."""
+
+
+class _ContentError(Exception):
+    """A content stream that does not tokenize: its message is the problem (without the stream's name)."""
+
+
+_WHITE = b"\x00\t\n\x0c\r "
+_SKIP = re.compile(rb"(?:[\x00\t\n\x0c\r ]+|%[^\r\n]*)*")
+_REGULAR = re.compile(rb"[^\x00\t\n\x0c\r ()<>\[\]{}/%]*")
+_NUMBER = re.compile(rb"[+-]?(?:\d+\.?\d*|\.\d+)")
+_HEX_STRING = re.compile(rb"<([0-9A-Fa-f\x00\t\n\x0c\r ]*)>")
+_STRING_SPECIAL = re.compile(rb"[()\\]")
+_SIMPLE_STRING = re.compile(rb"\(((?:[^()\\]|\\[\s\S])*)\)")
+_STRING_ESCAPE = re.compile(rb"\\([0-7]{1,3}|\r\n|[\s\S])")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_STRING_ESCAPES = {ord("n"): b"\n", ord("r"): b"\r", ord("t"): b"\t", ord("b"): b"\b", ord("f"): b"\f",
+                   ord("("): b"(", ord(")"): b")", ord("\\"): b"\\"}
+_INLINE_IMAGE_END = re.compile(rb"[\x00\t\n\x0c\r ]EI(?=[\x00\t\n\x0c\r ()<>\[\]{}/%]|\Z)")
+_BINARY = re.compile(rb"[^\t\n\r\x20-\x7e]")
+_INLINE_COMPONENTS = {"/DeviceGray": 1, "/G": 1, "/DeviceRGB": 3, "/RGB": 3, "/DeviceCMYK": 4, "/CMYK": 4,
+                      "/Indexed": 1, "/I": 1}
+
+
+def _unescape(m: re.Match) -> bytes:
+    e = m.group(1)
+    if e[0] in _STRING_ESCAPES:
+        return _STRING_ESCAPES[e[0]]
+    if 0x30 <= e[0] <= 0x37:
+        return bytes([int(e, 8) & 0xFF])
+    return b"" if e in (b"\r\n", b"\r", b"\n") else e  # a line continued; an unknown escape: the backslash is ignored
+
+
+def _literal_string(data: bytes, i: int) -> tuple[bytes, int]:
+    """The string that opens with '(' at ``i``: its bytes (escapes decoded) and the offset after its ')'."""
+    m = _SIMPLE_STRING.match(data, i)
+    if m is not None:  # no parentheses inside: most strings
+        body = m.group(1)
+        return (_STRING_ESCAPE.sub(_unescape, body) if b"\\" in body else body), m.end()
+    out = bytearray()
+    depth, j = 1, i + 1
+    while True:
+        m = _STRING_SPECIAL.search(data, j)
+        if m is None:
+            raise _ContentError(_("a string that starts at byte {offset} is never closed").format(offset=i))
+        k = m.start()
+        out += data[j:k]
+        ch = data[k]
+        if ch == 0x5C:  # backslash
+            esc = data[k + 1 : k + 2]
+            if not esc:
+                raise _ContentError(_("a string that starts at byte {offset} is never closed").format(offset=i))
+            e = esc[0]
+            if e in _STRING_ESCAPES:
+                out += _STRING_ESCAPES[e]
+                j = k + 2
+            elif 0x30 <= e <= 0x37:  # up to three octal digits
+                digits = re.match(rb"[0-7]{1,3}", data[k + 1 : k + 4]).group()
+                out.append(int(digits, 8) & 0xFF)
+                j = k + 1 + len(digits)
+            elif e == 0x0D:  # a line continued: \ CR, \ CR LF
+                j = k + 3 if data[k + 2 : k + 3] == b"\n" else k + 2
+            elif e == 0x0A:
+                j = k + 2
+            else:  # an unknown escape: the backslash is ignored
+                j = k + 1
+        elif ch == 0x28:
+            depth += 1
+            out += b"("
+            j = k + 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return bytes(out), k + 1
+            out += b")"
+            j = k + 1
+
+
+def _content_object(data: bytes, i: int, depth: int = 0):
+    """(value, offset after it) of the object or keyword at ``i`` (whitespace and comments already skipped).
+
+    Numbers are int or float, names _Name, strings bytes, arrays list, dictionaries dict, keywords _Keyword.
+    """
+    c = data[i]
+    if c == 0x28:  # (
+        return _literal_string(data, i)
+    if c == 0x2F:  # /
+        m = _REGULAR.match(data, i + 1)
+        raw = _NAME_ESCAPE.sub(lambda h: bytes([int(h.group(1), 16)]), m.group())
+        return _Name("/" + raw.decode("utf-8", "surrogateescape")), m.end()
+    if c == 0x5B or data.startswith(b"<<", i):  # [ or <<
+        if depth >= MAX_CONTENT_NESTING:
+            raise _ContentError(_("arrays and dictionaries nested more than {n} deep at byte {offset}").format(
+                n=MAX_CONTENT_NESTING, offset=i))
+        is_array = c == 0x5B
+        close = b"]" if is_array else b">>"
+        items: list = []
+        j = i + (1 if is_array else 2)
+        while True:
+            j = _SKIP.match(data, j).end()
+            if j >= len(data):
+                break
+            if data.startswith(close, j):
+                j += len(close)
+                if is_array:
+                    return items, j
+                if len(items) % 2 or not all(isinstance(k, _Name) for k in items[::2]):
+                    raise _ContentError(_("a dictionary at byte {offset} is not pairs of a name and a value").format(
+                        offset=i))
+                return dict(zip(items[::2], items[1::2])), j
+            value, j = _content_object(data, j, depth + 1)
+            if isinstance(value, _Keyword):
+                break
+            items.append(value)
+        why = (_("an array that starts at byte {offset} is never closed") if is_array else
+               _("a dictionary that starts at byte {offset} is never closed"))
+        raise _ContentError(why.format(offset=i))
+    if c == 0x3C:  # <
+        m = _HEX_STRING.match(data, i)
+        if m is None:
+            raise _ContentError(_("a hex string at byte {offset} is not closed or holds a character that is not a hex "
+                                  "digit").format(offset=i))
+        digits = re.sub(rb"[\x00\t\n\x0c\r ]", b"", m.group(1))
+        return binascii.unhexlify(digits + b"0" * (len(digits) % 2)), m.end()
+    if c in b")]>{}":
+        token = ">>" if data.startswith(b">>", i) else chr(c)
+        raise _ContentError(_("unexpected '{token}' at byte {offset}").format(token=token, offset=i))
+    m = _REGULAR.match(data, i)
+    tok = m.group()
+    if _NUMBER.fullmatch(tok):
+        return (float(tok) if b"." in tok else int(tok)), m.end()
+    if tok == b"true" or tok == b"false":
+        return tok == b"true", m.end()
+    if tok == b"null":
+        return None, m.end()
+    return _Keyword(tok), m.end()
+
+
+def _inline_image_end(data: bytes, start: int, settings: dict, at: int) -> int:
+    """The offset after the 'EI' of an inline image whose data starts at ``start`` (_ContentError if none)."""
+    def get(*keys):
+        for k in keys:
+            if k in settings:
+                return settings[k]
+        return None
+
+    length = get("/L", "/Length")
+    if type(length) is not int and get("/F", "/Filter") is None:  # unfiltered: its size follows from its dictionary
+        w, h, bpc = get("/W", "/Width"), get("/H", "/Height"), get("/BPC", "/BitsPerComponent")
+        cs = get("/CS", "/ColorSpace")
+        comps = 1 if get("/IM", "/ImageMask") is True else _INLINE_COMPONENTS.get(
+            str(cs[0] if isinstance(cs, list) and cs else cs))
+        if get("/IM", "/ImageMask") is True:
+            bpc = 1
+        if all(type(v) is int and v > 0 for v in (w, h, bpc, comps)):
+            length = h * ((w * comps * bpc + 7) // 8)
+    if type(length) is int and length >= 0:
+        end = _SKIP.match(data, start + length).end()
+        if data.startswith(b"EI", end) and (end + 2 == len(data) or data[end + 2] in _WHITE + b"()<>[]{}/%"):
+            return end + 2
+    for m in _INLINE_IMAGE_END.finditer(data, max(start - 1, 0)):
+        after = _SKIP.match(data, m.end()).end()
+        if not _BINARY.search(data[after : after + 32]):  # what follows reads as operators, not image data
+            return m.end()
+    raise _ContentError(_("the data of an inline image at byte {offset} has no end ('EI')").format(offset=at))
+
+
+def _parse_content(data: bytes, tick=None, max_ops: int = MAX_DRAWING_OPS) -> tuple[list[tuple[list, bytes, int]],
+                                                                                    str]:
+    """The operations of a content stream, each (operands, operator, byte offset of the operator), and the
+    problem that stopped the tokenizer ("" if none; the operations are those before it). It stops, without a
+    problem, soon after ``max_ops`` operations: the caller refuses so many.
+
+    An inline image is one operation: ([its dictionary], b"BI", offset of BI), its data skipped.
+    """
+    ops: list[tuple[list, bytes, int]] = []
+    operands: list = []
+    first = 0  # offset of the first pending operand
+    n = len(data)
+    i = 0
+    try:
+        while True:
+            i = _SKIP.match(data, i).end()
+            if i >= n:
+                break
+            if len(ops) % 1000 == 999:
+                if tick is not None:
+                    tick()
+                if len(ops) > max_ops:
+                    return ops, ""
+            at = i
+            value, i = _content_object(data, i)
+            if not isinstance(value, _Keyword):
+                if not operands:
+                    first = at
+                operands.append(value)
+                continue
+            if value == b"BI":
+                items: list = []
+                while True:
+                    i = _SKIP.match(data, i).end()
+                    if i >= n:
+                        raise _ContentError(_("an inline image at byte {offset} has no 'ID'").format(offset=at))
+                    item, i = _content_object(data, i, 1)
+                    if isinstance(item, _Keyword):
+                        break
+                    items.append(item)
+                if item != b"ID":
+                    raise _ContentError(_("an inline image at byte {offset} has no 'ID'").format(offset=at))
+                if len(items) % 2 or not all(isinstance(k, _Name) for k in items[::2]):
+                    raise _ContentError(_("a dictionary at byte {offset} is not pairs of a name and a value").format(
+                        offset=at))
+                settings = dict(zip(items[::2], items[1::2]))
+                i = _inline_image_end(data, i + 1, settings, at)  # one white-space byte after ID
+                ops.append((operands + [settings], b"BI", at))
+            else:
+                ops.append((operands, bytes(value), at))
+            operands = []
+        if operands:
+            raise _ContentError(_("operands at byte {offset} are followed by no operator").format(offset=first))
+    except _ContentError as exc:
+        return ops, str(exc)
+    return ops, ""
+
+
+# operand signatures: a regular expression over the operands' kinds (i integer, f real, N name, s string, a array,
+# d dictionary), and what it asks for, for messages
+_KIND = {int: "i", float: "f", _Name: "N", bytes: "s", list: "a", dict: "d", bool: "b", type(None): "z"}
+_OPERAND_SIGNATURES = {
+    "": (r"", N_("no operands")),
+    "1n": (r"n", N_("1 number")),
+    "2n": (r"nn", N_("2 numbers")),
+    "3n": (r"nnn", N_("3 numbers")),
+    "4n": (r"nnnn", N_("4 numbers")),
+    "6n": (r"n{6}", N_("6 numbers")),
+    "int": (r"i", N_("an integer")),
+    "name": (r"N", N_("a name")),
+    "font": (r"Nn", N_("a font name and a size")),
+    "str": (r"s", N_("a string")),
+    "TJ": (r"a", N_("an array of strings and numbers")),
+    "dash": (r"an", N_("an array of numbers and a number")),
+    "quote": (r"nns", N_("2 numbers and a string")),
+    "mark": (r"N[Nd]", N_("a tag name and a name or dictionary")),
+    "sc": (r"n{1,32}", N_("1 to 32 numbers")),
+    "scn": (r"n{1,32}N?|N", N_("up to 32 numbers and an optional pattern name, at least one of them")),
+    "BI": (r"d", N_("no operands")),
+}
+_SIGNATURE_RE = {k: re.compile(p.replace("n", "[if]")) for k, (p, _msg) in _OPERAND_SIGNATURES.items()}
+_OPERATORS = {  # PDF 1.7, Annex A
+    **dict.fromkeys(("b", "B", "b*", "B*", "BT", "BX", "EMC", "ET", "EX", "f", "F", "f*", "h", "n", "q", "Q", "s",
+                     "S", "T*", "W", "W*"), ""),
+    **dict.fromkeys(("G", "g", "i", "M", "Tc", "TL", "Ts", "Tw", "Tz", "w"), "1n"),
+    **dict.fromkeys(("d0", "l", "m", "Td", "TD"), "2n"),
+    **dict.fromkeys(("RG", "rg"), "3n"),
+    **dict.fromkeys(("K", "k", "re", "v", "y"), "4n"),
+    **dict.fromkeys(("c", "cm", "d1", "Tm"), "6n"),
+    **dict.fromkeys(("J", "j", "Tr"), "int"),
+    **dict.fromkeys(("BMC", "CS", "cs", "Do", "gs", "MP", "ri", "sh"), "name"),
+    **dict.fromkeys(("BDC", "DP"), "mark"),
+    **dict.fromkeys(("SC", "sc"), "sc"),
+    **dict.fromkeys(("SCN", "scn"), "scn"),
+    "Tf": "font", "Tj": "str", "'": "str", '"': "quote", "TJ": "TJ", "d": "dash", "BI": "BI",
+}
+_OPERATORS = {k.encode(): v for k, v in _OPERATORS.items()}
+_TEXT_ONLY = {b"Tj", b"TJ", b"'", b'"', b"Td", b"TD", b"Tm", b"T*"}  # showing and positioning text: inside BT..ET
+_PAIRS = {b"q": b"Q", b"BT": b"ET", b"BX": b"EX", b"BMC": b"EMC", b"BDC": b"EMC"}  # what opens -> what closes
+_OPENERS = {b"Q": b"q", b"ET": b"BT", b"EX": b"BX", b"EMC": b"BMC"}  # what closes -> what opens, for messages
+
+
+def _show_operand(v) -> str:
+    """An operand as a message quotes it."""
+    if isinstance(v, bool) or v is None:
+        return {True: "true", False: "false", None: "null"}[v]
+    if type(v) is float:
+        return f"{v:.10g}"
+    if isinstance(v, bytes):
+        return "(" + _short(v.decode("latin-1"), 20) + ")"
+    if isinstance(v, list):
+        return "[…]"
+    if isinstance(v, dict):
+        return "<<…>>"
+    return str(v)
+
+
+def _content_problem(ops: list[tuple[list, bytes, int]]) -> str:
+    """The first problem of a tokenized content stream, or "": an unknown operator, operands that do not fit
+    their operator, q/Q, BT/ET, BX/EX and marked content that do not pair up, text shown outside a text object.
+    """
+    opened: dict[bytes, list[tuple[int, bytes]]] = {close: [] for close in _OPENERS}  # by what closes them
+    in_text = None  # offset of the BT of the open text object
+    compat = 0  # inside BX..EX an unknown operator is ignored
+    for operands, op, at in ops:
+        sig = _OPERATORS.get(op)
+        shown = op.decode("latin-1")
+        if sig is None:
+            if compat:
+                continue
+            return _("unknown operator '{op}' at byte {offset}").format(op=_short(shown, 40), offset=at)
+        kinds = "".join(_KIND.get(type(v), "?") for v in operands)
+        ok = _SIGNATURE_RE[sig].fullmatch(kinds) is not None
+        if ok and op == b"TJ":
+            ok = all(type(v) in (bytes, int, float) for v in operands[0])
+        elif ok and op == b"d":
+            ok = all(type(v) in (int, float) for v in operands[0])
+        if not ok:
+            found = (ngettext("{n} operand ({operands})", "{n} operands ({operands})", len(operands)).format(
+                n=len(operands), operands=_short(" ".join(_show_operand(v) for v in operands), 60))
+                if operands else _("no operands"))
+            return _("'{op}' at byte {offset} takes {expected}, found {found}").format(
+                op=shown, offset=at, expected=_(_OPERAND_SIGNATURES[sig][1]), found=found)
+        if op == b"BT" and in_text is not None:
+            return _("'BT' at byte {offset} opens a text object inside the one opened at byte {start}").format(
+                offset=at, start=in_text)
+        if op in _TEXT_ONLY and in_text is None:
+            return _("text operator '{op}' at byte {offset} is outside a text object (BT … ET)").format(
+                op=shown, offset=at)
+        if op in _PAIRS:
+            opened[_PAIRS[op]].append((at, op))
+            if op == b"BT":
+                in_text = at
+            elif op == b"BX":
+                compat += 1
+        elif op in _OPENERS:
+            if not opened[op]:
+                return _("'{op}' at byte {offset} closes no '{open}'").format(
+                    op=shown, offset=at, open=_OPENERS[op].decode())
+            opened[op].pop()
+            if op == b"ET":
+                in_text = None
+            elif op == b"EX":
+                compat -= 1
+    left = [starts[0] for starts in opened.values() if starts]
+    if left:
+        at, op = min(left)
+        return _("'{op}' at byte {offset} is never closed by '{close}'").format(
+            op=op.decode(), offset=at, close=_PAIRS[op].decode())
+    return ""
+
+
 _OP_SPACE = {b"rg": "DeviceRGB", b"RG": "DeviceRGB", b"g": "DeviceGray", b"G": "DeviceGray",
              b"k": "DeviceCMYK", b"K": "DeviceCMYK"}
 _NAME_SPACE = {"/DeviceRGB": "DeviceRGB", "/RGB": "DeviceRGB", "/DeviceGray": "DeviceGray", "/G": "DeviceGray",
@@ -953,8 +1393,11 @@ def _space_of(cs, resources, depth: int = 0) -> str:
     return "unknown"
 
 
-def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
-    """The colour spaces the page paints in, each counted once per use (a form's uses once per time it is drawn).
+def _pdf_color_spaces(reader, page, budget: _Budget) -> tuple[Counter, list[Problem]]:
+    """The colour spaces the page paints in, each counted once per use (a form's uses once per time it is drawn),
+    and the problems of its content streams (the page's and its forms', at most MAX_CONTENT_PROBLEMS).
+
+    Every content stream is tokenized (_parse_content) and its operators checked (_content_problem).
 
     Each form is parsed once, however often it is drawn. Forms that draw one
     another in a loop, forms nested deeper than MAX_FORM_DEPTH, more than
@@ -962,15 +1405,17 @@ def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
     MAX_DRAWING_OPS operations raise _Refused: a text extraction (or a
     printer) would follow every one of them.
     """
-    from pypdf.generic import ContentStream
-
     done: dict[tuple[int, int], tuple[Counter, int]] = {}  # form and resources -> its uses, its operations drawn
     path: list[tuple[int, int]] = []
     keep: list = []  # the resources whose id() is part of a key stay alive
+    content: list[Problem] = []  # the first problem of each stream that has one
     parsed = 0
 
-    def walk(stream, resources) -> tuple[Counter, int]:
-        """Uses of colour spaces and operations drawn by one content stream, its forms included."""
+    def walk(stream, resources, form_num: int | None = None) -> tuple[Counter, int]:
+        """Uses of colour spaces and operations drawn by one content stream, its forms included.
+
+        The stream's first problem, if any, goes to ``content``.
+        """
         nonlocal parsed
         spaces: Counter = Counter()
         if stream is None:
@@ -982,17 +1427,27 @@ def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
                              "a file poster-gen wrote, so render it again").format(
                 mb=_num(MAX_CONTENT_BYTES / _MB, "g")))
         resources = _resolve(resources) or {}
-        operations = ContentStream(stream, reader).operations
+        operations, why = _parse_content(data, budget.tick)
+        if len(operations) > MAX_DRAWING_OPS:
+            raise _Refused(_("the page's drawing has more than {n} operations, a form counted each time it is "
+                             "drawn (the limit for one PDF); it is not a file poster-gen wrote, so render it "
+                             "again").format(n=_num(MAX_DRAWING_OPS, ",")))
+        why = why or _content_problem(operations)
+        if why:
+            where = _("page {n}").format(n=1) if form_num is None else _("form {num} drawn on page {n}").format(
+                num=form_num, n=1)
+            content.append(Problem(Code.CONTENT, _("content stream of {where}: {problem}; the file is damaged: "
+                                                   "render it again").format(where=where, problem=why)))
         drawn = len(operations)
-        for i, (operands, op) in enumerate(operations):
+        for i, (operands, op, _at) in enumerate(operations):
             if i % 1000 == 0:
                 budget.tick()
             if op in _OP_SPACE:
                 spaces[_OP_SPACE[op]] += 1
             elif op in (b"cs", b"CS") and operands:
                 spaces[_space_of(operands[0], resources)] += 1
-            elif op == b"INLINE IMAGE":
-                settings = operands.get("settings", {}) if hasattr(operands, "get") else {}
+            elif op == b"BI":
+                settings = operands[-1]
                 cs = settings.get("/CS", settings.get("/ColorSpace"))
                 if cs is not None:
                     spaces[_space_of(cs, resources)] += 1
@@ -1031,11 +1486,12 @@ def _pdf_color_spaces(reader, page, budget: _Budget) -> Counter:
             raise _Refused(_("the page draws forms inside forms more than {n} deep (the limit for one PDF); it is not "
                              "a file poster-gen wrote, so render it again").format(n=MAX_FORM_DEPTH))
         path.append(key)
-        done[key] = walk(xo, resources)
+        done[key] = walk(xo, resources, num)
         path.pop()
         return done[key]
 
-    return walk(page.get_contents(), page.get("/Resources"))[0]
+    spaces = walk(page.get_contents(), page.get("/Resources"))[0]
+    return spaces, content[:MAX_CONTENT_PROBLEMS]
 
 
 def _icc_damage(stream) -> str:
@@ -1101,6 +1557,19 @@ def _pdf_x(reader, info, kw: dict, spaces: Counter, facts: dict) -> list[Problem
 # PNG
 
 
+def _is_srgb_profile(body: bytes) -> bool:
+    """An iCCP chunk (name, NUL, method 0, deflated ICC profile) that embeds an sRGB profile."""
+    name, _sep, rest = body.partition(b"\x00")
+    if not rest or rest[0] != 0:
+        return False
+    try:
+        profile = zlib.decompressobj().decompress(rest[1:], 1 << 20)  # an sRGB profile is a few KB
+    except zlib.error:
+        return False
+    return len(profile) >= 132 and profile[36:40] == b"acsp" and profile[16:20] == b"RGB " and (
+        b"sRGB" in name or b"sRGB" in profile or "sRGB".encode("utf-16-be") in profile)
+
+
 @dataclass(frozen=True)
 class PngInfo:
     width: int
@@ -1116,7 +1585,7 @@ class PngInfo:
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
 _BIT_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
 _CHUNK_SIZES = {b"IHDR": 13, b"pHYs": 9, b"sRGB": 1, b"IEND": 0}
-_KEPT_CHUNKS = {b"IHDR", b"pHYs", b"sRGB", b"tEXt", b"iTXt"}  # read into memory and parsed
+_KEPT_CHUNKS = {b"IHDR", b"pHYs", b"sRGB", b"iCCP", b"tEXt", b"iTXt"}  # read into memory and parsed
 _ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
 
 
@@ -1266,6 +1735,8 @@ def read_png(path: Path, verify_data: bool = True) -> tuple[PngInfo | None, list
                             problems.append(Problem(Code.DPI, why))
                 elif kind == b"sRGB":
                     srgb = True
+                elif kind == b"iCCP":
+                    srgb = srgb or _is_srgb_profile(bytes(body))
                 elif kind == b"tEXt":
                     k, _sep, v = bytes(body).partition(b"\x00")
                     text[k.decode("latin-1")] = v.decode("latin-1")
@@ -1365,7 +1836,7 @@ def _png_checks(path: Path, campaign: Campaign | None) -> FileCheck:
                                                                                  depth=info.bit_depth)
         problems.append(Problem(Code.PNG, why))
     if not info.srgb:
-        problems.append(Problem(Code.PNG, _("no sRGB chunk: the colours are not tagged sRGB")))
+        problems.append(Problem(Code.PNG, _("no sRGB chunk or sRGB profile: the colours are not tagged sRGB")))
     kw = parse_keywords(info.text.get("Keywords", ""))
     for k in ("unit", "slogan", "size", "design"):
         if k in kw:
@@ -1382,7 +1853,7 @@ def _png_checks(path: Path, campaign: Campaign | None) -> FileCheck:
         problems.append(Problem(Code.DPI, why))
     w_mm, h_mm = _float(kw.get("width_mm")), _float(kw.get("height_mm"))
     with_bleed = kw.get("bleed") == "yes"
-    claims, cp = _size_claims({k: v for k, v in kw.items() if k == "size"})
+    claims, cp = _size_claims({k: v for k, v in kw.items() if k in ("size", "hem_mm")})
     problems += cp
     if w_mm is None or h_mm is None:
         if claims:

@@ -320,18 +320,26 @@ def _date(d) -> str:
 _COLOR_HELP = N_("PDF colour: rgb (default; what screens and most shops take) or cmyk (DeviceCMYK only).")
 _MARKS_HELP = N_("PDF: trim marks and a slug line outside the bleed (the page grows 14 mm a side).")
 _PDFX_HELP = N_("PDF/X-1a:2001 with a FOGRA39 output intent (implies --color cmyk; see README).")
+_OUTLINE_HELP = N_("PDF: text converted to curves (filled outlines), no font in the file; the slogan's text stays "
+                   "in the PDF's metadata.")
 _JSON_HELP = N_("Machine-readable output.")
 _OUT_HELP = N_("Output folder.")
 _DESIGN_HELP = N_("Design id.")
-_FORMAT_HELP = N_("pdf, png or pdf,png.")
+_FORMAT_HELP = N_("File formats, separated by commas: pdf, png, tiff, jpg. tiff: CMYK (FOGRA39), LZW, with bleed, "
+                  "for sign-shop RIPs; jpg: RGB sRGB, with bleed, up to 70 Mpx.")
+_HEM_HELP = N_("Banner, pano or cờ phướn: MM of extra material beyond the finished size on every side, for sewing, "
+               "eyelets or a pole pocket. The ground runs into it, text never; the sheet grows by 2 x MM, with fold "
+               "marks at the finished edge.")
+_TRUECOLOR_HELP = N_("PNG in full RGB colour (8 bits a channel) instead of an indexed palette; larger files.")
 
 
-def _pdf_options(color: str | None, marks: bool, pdfx: bool):
+def _pdf_options(color: str | None, marks: bool, pdfx: bool, outline: bool = False):
     from poster_gen.pdf import PdfOptions
 
     if pdfx and color == "rgb":
         raise PosterGenError(_("--pdfx allows CMYK only; drop --color rgb or use --color cmyk"))
-    opts = PdfOptions(color=color or ("cmyk" if pdfx else "rgb"), marks=marks, pdfx="x1a" if pdfx else "")
+    opts = PdfOptions(color=color or ("cmyk" if pdfx else "rgb"), marks=marks, pdfx="x1a" if pdfx else "",
+                      outline=outline)
     opts.validate()
     return opts
 
@@ -454,25 +462,32 @@ def sizes(as_json):
 @click.option("--size", "size_spec", required=True, metavar="ID|WxH", help=N_("Preset id or WIDTHxHEIGHT in mm."))
 @click.option("--design", "design_id", default="classic", show_default=True, metavar="ID", help=_DESIGN_HELP)
 @click.option("--format", "fmt", default="pdf,png", show_default=True, metavar=N_("FORMAT"), help=_FORMAT_HELP)
-@click.option("--dpi", type=int, metavar="DPI", help=N_("PNG resolution (default: the size's own)."))
+@click.option("--dpi", type=int, metavar="DPI", help=N_("Resolution of PNG, TIFF and JPEG (default: the size's own)."))
+@click.option("--png-truecolor", "truecolor", is_flag=True, help=_TRUECOLOR_HELP)
+@click.option("--hem", "hem", type=float, default=None, metavar="MM", help=_HEM_HELP)
 @click.option("--color", type=click.Choice(["rgb", "cmyk"]), default=None, help=_COLOR_HELP)
 @click.option("--marks", is_flag=True, help=_MARKS_HELP)
+@click.option("--outline", is_flag=True, help=_OUTLINE_HELP)
 @click.option("--pdfx", is_flag=True, help=_PDFX_HELP)
 @click.option("--out", "out", default="output", show_default=True, metavar=N_("DIR"), type=click.Path(file_okay=False),
               help=_OUT_HELP)
 @_designs_option
 @_campaign_option
 @click.pass_obj
-def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dpi, color, marks, pdfx, out):
+def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dpi, truecolor, hem, color, marks, outline, pdfx,
+           out):
     from poster_gen.api import make_job, parse_formats, render_job
 
     if slogan_id and text is not None:
         raise PosterGenError(_("give either --slogan or --text, not both"))
     formats = parse_formats(fmt)
-    pdf_opts = _pdf_options(color, marks, pdfx)
+    pdf_opts = _pdf_options(color, marks, pdfx, outline)
     c = obj.campaign
-    job = make_job(c, unit_id, slogan_id, size_spec, design_id, text=text, dpi=dpi, design_dirs=obj.design_dirs)
-    res = render_job(c, job, Path(out), formats, pdf_opts)
+    job = make_job(c, unit_id, slogan_id, size_spec, design_id, text=text, dpi=dpi, design_dirs=obj.design_dirs,
+                   hem_mm=hem)
+    from poster_gen.raster import RasterOptions
+
+    res = render_job(c, job, Path(out), formats, pdf_opts, RasterOptions(png_truecolor=truecolor))
     for p in res.files.values():
         click.echo(str(p))
     leg = res.legibility
@@ -506,12 +521,16 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
                       "phướn)."))
 @click.option("--design", "design_id", default="classic", show_default=True, metavar="ID", help=_DESIGN_HELP)
 @click.option("--format", "fmt", default="pdf,png", show_default=True, metavar=N_("FORMAT"), help=_FORMAT_HELP)
-@click.option("--dpi", type=int, metavar="DPI", help=N_("PNG resolution for every size (default: each size's own)."))
+@click.option("--dpi", type=int, metavar="DPI",
+              help=N_("Resolution of PNG, TIFF and JPEG for every size (default: each size's own)."))
+@click.option("--png-truecolor", "truecolor", is_flag=True, help=_TRUECOLOR_HELP)
+@click.option("--hem", "hem", type=float, default=None, metavar="MM", help=_HEM_HELP)
 @click.option("-j", "--jobs", type=int, default=None, metavar="N", help=N_("Worker processes (default: all cores)."))
 @click.option("--force", is_flag=True, help=N_("Render everything again, even what is up to date."))
 @click.option("--shard", metavar="K/N", help=N_("Render only shard K of N of the plan (for spreading over machines)."))
 @click.option("--color", type=click.Choice(["rgb", "cmyk"]), default=None, help=_COLOR_HELP)
 @click.option("--marks", is_flag=True, help=_MARKS_HELP)
+@click.option("--outline", is_flag=True, help=_OUTLINE_HELP)
 @click.option("--pdfx", is_flag=True, help=_PDFX_HELP)
 @click.option("--no-check", "no_check", is_flag=True,
               help=N_("Skip the preflight ('poster-gen check') of the files at the end."))
@@ -521,15 +540,16 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
 @_designs_option
 @_campaign_option
 @click.pass_obj
-def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id, fmt, dpi, jobs, force, shard, color, marks,
-          pdfx, no_check, quiet):
+def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id, fmt, dpi, truecolor, hem, jobs, force, shard, color, marks,
+          outline, pdfx, no_check, quiet):
     from poster_gen.api import parse_formats
     from poster_gen.batch import parse_shard, plan_all, read_plan, run_batch, select_shard
+    from poster_gen.raster import RasterOptions
     from poster_gen.design import list_designs, load_design
     from poster_gen.progress import Progress
 
     formats = parse_formats(fmt)
-    pdf_opts = _pdf_options(color, marks, pdfx)
+    pdf_opts = _pdf_options(color, marks, pdfx, outline)
     c = obj.campaign
     load_design(design_id, obj.design_dirs)
     _jobs_ok(jobs)
@@ -559,6 +579,7 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
     report = run_batch(
         obj.campaign_path, orders, Path(out), formats, pdf_opts, jobs=jobs, dpi=dpi, progress=progress, force=force,
         shard=shard_kn, design_dirs=obj.design_dirs, check=not no_check,
+        raster=RasterOptions(png_truecolor=truecolor), hem_mm=hem,
     )
     small = [e for e in report.entries if e.get("legible") is False]
     if not quiet:

@@ -18,7 +18,7 @@ from poster_gen.errors import LayoutError, PosterGenError
 from poster_gen.fonts import Font, load_font
 from poster_gen.i18n import N_, _
 from poster_gen.layout import FitOptions, Region, TextBlock, fit
-from poster_gen.scene import Glyph, GlyphRun, Rect, Scene
+from poster_gen.scene import Color, Glyph, GlyphRun, Rect, Scene
 from poster_gen.sizes import CAP_MM_PER_M, PT_PER_MM, Size
 from poster_gen.text import clean, upper
 from poster_gen.words import FORBIDDEN, Word, is_phrase_joint, phrase_keys, proper_names, split_words
@@ -208,12 +208,17 @@ def compose(
         )
     lay = design.layout_for(size.kind, size.width_mm, size.height_mm)
     bleed = size.bleed_mm * PT_PER_MM
-    cw, ch = size.width_pt + 2 * bleed, size.height_pt + 2 * bleed
+    # --hem: material beyond the finished size on every side. The design is laid out on the
+    # finished piece, moved in by the hem; the ground and the bands that reach the finished
+    # edge run on to the sheet's edge (and into the bleed); text and frames never enter it.
+    hem = size.hem_mm * PT_PER_MM
+    cw, ch = size.width_pt + 2 * hem + 2 * bleed, size.height_pt + 2 * hem + 2 * bleed
     left, top, right, bottom = (m * PT_PER_MM for m in size.margins_mm)
-    trim_area = (bleed, bleed, size.width_pt, size.height_pt)
+    trim_area = (bleed + hem, bleed + hem, size.width_pt, size.height_pt)
     # text (and frames) stay inside the safe area: off the hems, grommets and pole pockets
-    safe_area = (bleed + left, bleed + top, size.width_pt - left - right, size.height_pt - top - bottom)
-    areas = {"canvas": (0.0, 0.0, cw, ch), "trim": trim_area, "safe": safe_area}
+    safe_area = (bleed + hem + left, bleed + hem + top, size.width_pt - left - right, size.height_pt - top - bottom)
+    areas = {"canvas": (hem, hem, cw - 2 * hem, ch - 2 * hem) if hem else (0.0, 0.0, cw, ch), "trim": trim_area,
+             "safe": safe_area}
 
     items: list = [Rect(0.0, 0.0, cw, ch, design.color(lay.background))]
     decorations: list[Rect] = []
@@ -235,8 +240,14 @@ def compose(
         x0, y0, x1, y1 = reg.x_pt, reg.y_pt, reg.x_pt + reg.w_pt, reg.y_pt + reg.h_pt
         x0, y0 = (0.0 if "left" in r.to_edge else x0), (0.0 if "top" in r.to_edge else y0)
         x1, y1 = (cw if "right" in r.to_edge else x1), (ch if "bottom" in r.to_edge else y1)
+        if hem:  # a band that reaches the finished edge runs on through the hem
+            x0, y0 = (0.0 if x0 <= hem + bleed + _EPS else x0), (0.0 if y0 <= hem + bleed + _EPS else y0)
+            x1 = cw if x1 >= cw - hem - bleed - _EPS else x1
+            y1 = ch if y1 >= ch - hem - bleed - _EPS else y1
         decorations.append(Rect(x0, y0, x1 - x0, y1 - y0, design.color(r.color)))
     items += decorations
+    if hem:
+        items += fold_ticks(cw, ch, bleed, hem, design.color(lay.background))
 
     # the text of every block first: a block that renders empty leaves its room to its neighbours
     ctx = template_context(campaign, unit, slogan, size.kind)
@@ -323,9 +334,33 @@ def compose(
         items=tuple(items),
         title=f"{unit.name} - {slogan.text}",
         subject=slogan.text,
-        keywords=(f"unit={unit.id}", f"slogan={slogan.id}", f"size={size.id}", f"design={design.id}"),
+        keywords=(f"unit={unit.id}", f"slogan={slogan.id}", f"size={size.id}", f"design={design.id}",
+                  *([f"hem_mm={size.hem_mm:g}"] if size.hem_mm else [])),  # machine-readable, never translated
+        hem_pt=hem,
     )
     return Artwork(scene=scene, legibility=legibility, warnings=tuple(warnings), regions=regions)
+
+
+FOLD_TICK_MM = 0.5  # width of a fold tick inside the hem
+FOLD_TICK_MAX_MM = 10.0  # its length: half the hem, at most this
+
+
+def fold_ticks(cw: float, ch: float, bleed: float, hem: float, ground) -> list[Rect]:
+    """Small ticks inside the hem, on the fold lines (the finished edges), from the sheet's
+    edge inwards: two per fold, in black or white, whichever stands out on the ground. They
+    fold away with the hem; every writer draws them (PDF, PNG, TIFF, JPEG)."""
+    r, g, b = ground.rgb
+    dark = 0.2126 * r + 0.7152 * g + 0.0722 * b < 128
+    ink = Color(rgb=(255, 255, 255), cmyk=(0.0, 0.0, 0.0, 0.0)) if dark else Color(rgb=(0, 0, 0), cmyk=(0.0, 0.0, 0.0, 1.0))
+    t = FOLD_TICK_MM * PT_PER_MM
+    ln = min(hem / 2, FOLD_TICK_MAX_MM * PT_PER_MM)
+    x0, y0, x1, y1 = bleed, bleed, cw - bleed, ch - bleed  # the sheet's edges
+    ticks = []
+    for fx in (x0 + hem, x1 - hem):  # vertical folds: at the top and bottom edges
+        ticks += [Rect(fx - t / 2, y0, t, ln, ink), Rect(fx - t / 2, y1 - ln, t, ln, ink)]
+    for fy in (y0 + hem, y1 - hem):  # horizontal folds: at the left and right edges
+        ticks += [Rect(x0, fy - t / 2, ln, t, ink), Rect(x1 - ln, fy - t / 2, ln, t, ink)]
+    return ticks
 
 
 # ---- reflow: blocks share the room of a block that is gone ---------------------------

@@ -16,14 +16,25 @@ The slug line is for the print shop, which reads Vietnamese: it is written
 in the user's language, like the messages (the slug font, Be Vietnamese Pro,
 has every Vietnamese letter; a character it lacks is drawn as '?'). Ids,
 file names and the colour mode stay as they are in any language.
+
+The marks are scene items (``scene.Line`` in registration, the slug a
+``GlyphRun``), made once by ``with_marks`` into ``Scene.marks``; every writer
+draws them the same way (the PDF) or skips them explicitly (the rasters,
+which cover the trim or the bleed only).
+
+A hemmed sheet (``--hem``) also gets fold marks: dashed lines on the lines of
+the finished edges (the folds), in the margin beyond the sheet, where the
+trim marks are. Inside the hem, small ticks at the sheet's edge show the
+folds with or without marks: those are artwork (``compose``), drawn by every
+writer.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from poster_gen.i18n import _
-from poster_gen.scene import Color, Glyph, GlyphRun
+from poster_gen.scene import REGISTRATION, Color, Glyph, GlyphRun, Line, Scene  # noqa: F401  (REGISTRATION re-exported)
 from poster_gen.sizes import PT_PER_MM
 from poster_gen.text import clean
 
@@ -40,7 +51,7 @@ SLUG_INK_TOP_EM = 1.25  # stacked Vietnamese capitals reach about 1.24 em
 SLUG_INK_DEPTH_EM = 0.3
 SLUG_EDGE_MM = 3.0  # keep the slug this far from the media's right edge
 
-REGISTRATION = Color(rgb=(0, 0, 0), cmyk=(1.0, 1.0, 1.0, 1.0))  # marks: print on every plate
+FOLD_DASH_MM = (1.0, 1.0)  # fold marks: dashed, 1 mm on, 1 mm off
 SLUG_BLACK = Color(rgb=(0, 0, 0), cmyk=(0.0, 0.0, 0.0, 1.0))
 
 
@@ -140,14 +151,18 @@ def slug_text(
     filename: str,
     color: str = "RGB",
     version: str = "",
+    hem_mm: float = 0.0,
 ) -> str:
-    """The slug line: what a press operator needs to identify a sheet, in the user's language."""
+    """The slug line: what a press operator needs to identify a sheet, in the user's language.
+
+    ``width_mm`` x ``height_mm`` is the finished size; a hem is named after it."""
     parts = [
         unit,
         _("slogan {id}").format(id=slogan_id),
         _("{size} {width} x {height} mm, bleed {bleed} mm").format(
             size=size_id, width=f"{width_mm:g}", height=f"{height_mm:g}", bleed=f"{bleed_mm:g}"
         ),
+        *([_("hem {hem} mm a side, folded at the dashed marks").format(hem=f"{hem_mm:g}")] if hem_mm > 0 else []),
         color,
         filename,
     ]
@@ -194,3 +209,43 @@ def crop_marks(geo: PageGeometry, slug: str = "") -> Marks:
     if not geo.marks:
         return Marks((), MARK_LINE_PT, REGISTRATION, None)
     return Marks(trim_marks(geo), MARK_LINE_PT, REGISTRATION, _slug_run(slug, geo))
+
+
+def fold_marks(geo: PageGeometry, hem_pt: float) -> tuple[Segment, ...]:
+    """Eight lines on the lines of the finished edges (the folds), beyond the sheet, where
+    the trim marks are: two per fold, one at each end. None without a hem or without marks."""
+    if hem_pt <= 0 or not geo.marks:
+        return ()
+    x, y, w, h = geo.trim_rect
+    off = mark_offset_pt(geo.bleed_pt)
+    ln = MARK_LENGTH_MM * PT_PER_MM
+    segs = []
+    for fx in (x + hem_pt, x + w - hem_pt):  # vertical folds: marks above and below the sheet
+        segs.append(Segment(fx, y - off, fx, y - off - ln))
+        segs.append(Segment(fx, y + h + off, fx, y + h + off + ln))
+    for fy in (y + hem_pt, y + h - hem_pt):  # horizontal folds: marks left and right of the sheet
+        segs.append(Segment(x - off, fy, x - off - ln, fy))
+        segs.append(Segment(x + w + off, fy, x + w + off + ln, fy))
+    return tuple(segs)
+
+
+def mark_items(marks: Marks, folds: tuple[Segment, ...] = ()) -> tuple[Line | GlyphRun, ...]:
+    """Scene items for ``Scene.marks``: the trim marks, the fold marks (dashed), the slug."""
+    items: list[Line | GlyphRun] = [
+        Line(s.x0_pt, s.y0_pt, s.x1_pt, s.y1_pt, marks.line_pt, marks.color) for s in marks.segments
+    ]
+    dash = tuple(v * PT_PER_MM for v in FOLD_DASH_MM)
+    items += [Line(s.x0_pt, s.y0_pt, s.x1_pt, s.y1_pt, marks.line_pt, marks.color, dash) for s in folds]
+    if marks.slug is not None:
+        items.append(marks.slug)
+    return tuple(items)
+
+
+def with_marks(scene: Scene, slug: str = "") -> Scene:
+    """The scene with its printer's marks (``Scene.marks``): trim marks, fold marks when the
+    sheet has a hem, and the slug line, placed on the page that ``page_geometry(...,
+    marks=True)`` gives. A scene that has its marks already is returned as it is."""
+    if scene.marks:
+        return scene
+    geo = page_geometry(scene.width_pt, scene.height_pt, scene.bleed_pt, marks=True)
+    return replace(scene, marks=mark_items(crop_marks(geo, slug), fold_marks(geo, scene.hem_pt)))

@@ -81,10 +81,11 @@ def inside(out: str | Path, rel: str | Path) -> Path:
 
 
 def made_by_us(path: str | Path) -> bool:
-    """True when ``path`` does not exist, or is a PDF or PNG this tool wrote.
+    """True when ``path`` does not exist, or is a PDF, PNG, TIFF or JPEG this tool wrote.
 
     A PDF of ours names poster-gen as its Producer near its end; a PNG of ours
-    has a Software text chunk before its image data.
+    has a Software text chunk before its image data, a TIFF its Software tag
+    and a JPEG a comment segment, both in the first bytes.
     """
     p = Path(path)
     try:
@@ -100,6 +101,10 @@ def made_by_us(path: str | Path) -> bool:
                 return MAKER_MARK in fh.read()
             if head.startswith(b"\x89PNG"):
                 return b"tEXtSoftware\x00" + MAKER_MARK in head
+            if head.startswith((b"II*\x00", b"MM\x00*")):  # TIFF: the Software tag's text, near the start
+                return MAKER_MARK + b"\x00" in head
+            if head.startswith(b"\xff\xd8\xff"):  # JPEG: a COM segment before the image data
+                return b"\xff\xfe\x00\x0c" + MAKER_MARK in head
             return False
     except OSError:
         return False

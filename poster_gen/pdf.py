@@ -8,6 +8,15 @@ size, BleedBox the trim plus bleed (the scene's canvas), MediaBox the bleed
 box plus a margin for crop marks when they are asked for. reportlab's own
 ``cropMarks``/``bleedWidth`` option is not used: it scales the artwork.
 
+Pages over 200 inches: PDF 1.3 (so PDF/X-1a) and Acrobat-based tools stop at
+14,400 units a side. A page whose MediaBox (marks included) would exceed that
+is written at 1:10, the sign makers' convention: one ``cm`` at the start of
+the content divides every coordinate, line width and font size by 10, and the
+boxes are divided too. The file stays PDF 1.3 and opens the same in every
+reader; /Keywords says ``scale=0.1`` (physical size = box size / scale, which
+``check`` verifies) and the slug line says "scale 1:10". UserUnit (PDF 1.6)
+is not used: poppler and PDFium ignore it and show the page 10 times too small.
+
 Colour: ``rgb`` paints with DeviceRGB (what screens and most shops' RIPs take
 today); ``cmyk`` paints only with DeviceCMYK (``k``/``K`` operators, marks in
 registration 100/100/100/100). ``pdfx`` makes a PDF/X-1a:2001 file: an
@@ -17,6 +26,7 @@ OutputIntent naming the registered FOGRA39 condition with our FOGRA39 profile
 
 from __future__ import annotations
 
+import hashlib
 import io
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,9 +48,9 @@ from reportlab.pdfgen.canvas import Canvas
 from poster_gen import __version__
 from poster_gen.errors import PosterGenError
 from poster_gen.i18n import _
-from poster_gen.marks import Marks, PageGeometry, crop_marks, page_geometry
+from poster_gen.marks import PageGeometry, page_geometry, with_marks
 from poster_gen.output import atomic_write
-from poster_gen.scene import Color, GlyphRun, Rect, Scene
+from poster_gen.scene import Color, GlyphRun, Line, Rect, Scene, WriterError  # noqa: F401  (WriterError re-exported)
 from poster_gen.sizes import PT_PER_MM
 
 COLOR_MODES = ("rgb", "cmyk")
@@ -60,6 +70,13 @@ OUTPUT_CONDITIONS = {
 DEFAULT_OUTPUT_CONDITION = "FOGRA39"
 REGISTRY = "http://www.color.org"
 
+# Page size limit of PDF 1.3 (PDF Reference, appendix C: 14,400 units = 200 in) and of
+# Acrobat-based preflight and RIP front ends; PDF/X-1a is PDF 1.3.
+MAX_PAGE_UNITS = 14_400.0
+# Scales a page is written at, largest first: 1:1, then the sign makers' 1:10
+# (enough for the 50 m a side that sizes.MAX_SIDE_MM allows, marks included).
+PAGE_SCALES = (1.0, 0.1)
+
 
 @dataclass(frozen=True)
 class PdfOptions:
@@ -68,6 +85,7 @@ class PdfOptions:
     slug: str = ""  # the slug line's text (api.render_job fills it in)
     pdfx: str = ""  # "" | "x1a": PDF/X-1a:2001 (needs color="cmyk")
     output_condition: str = DEFAULT_OUTPUT_CONDITION
+    outline: bool = False  # text as filled glyph outlines: no font in the file (approved text in /Subject)
 
     def validate(self) -> None:
         if self.color not in COLOR_MODES:
@@ -87,10 +105,62 @@ class PdfOptions:
                 )
 
 
+def subset_tag(font_sha256: str, codes: tuple[int, ...], gids: tuple[int, ...]) -> str:
+    """Six capital letters naming one embedded subset (PDF 32000-1, 9.6.4).
+
+    Derived from the font file's hash and the subset's code -> glyph table, so
+    the same subset gets the same tag in every file, and two different subsets
+    (other glyphs, or the same glyphs under other codes) get different ones:
+    a RIP or imposition tool that caches fonts by name cannot mix them up.
+    """
+    key = font_sha256 + ":" + ",".join(f"{c}={g}" for c, g in zip(codes, gids))
+    n = int.from_bytes(hashlib.sha256(key.encode("ascii")).digest()[:8], "big")
+    letters = []
+    for _i in range(6):
+        n, r = divmod(n, 26)
+        letters.append(chr(ord("A") + r))
+    return "".join(letters)
+
+
+class _TaggedTTFont(TTFont):
+    """reportlab's TrueType font, with subset tags derived from the subset's content.
+
+    reportlab names subsets by their index only (AAAAAA+, AAAAAB+ ...), the
+    same in every file whatever glyphs they hold. After reportlab has built a
+    subset's objects, its name is replaced in the three places it appears:
+    the font's /BaseFont, the descriptor's /FontName and the ToUnicode CMap.
+    """
+
+    def __init__(self, name: str, path: str, sha256: str):
+        super().__init__(name, path, asciiReadable=False)
+        self._sha256 = sha256
+
+    def addObjects(self, doc):
+        state = self.state.get(doc)
+        subsets = [tuple(s) for s in state.subsets] if state is not None else []
+        internal = [self.getSubsetInternalName(n, doc)[1:] for n in range(len(subsets))]
+        super().addObjects(doc)
+        fonts = doc.idToObject["BasicFonts"].dict
+        to_glyph = self.face.charToGlyph
+        for name, codes in zip(internal, subsets):
+            pdf_font = fonts[name]
+            old = pdf_font.BaseFont
+            plus = old.index("+")
+            new = subset_tag(self._sha256, codes, tuple(to_glyph.get(c, 0) for c in codes)) + old[plus:]
+            pdf_font.BaseFont = new
+            descriptor = doc.idToObject[pdf_font.FontDescriptor.name]
+            descriptor.dict["FontName"] = PDFName(new)
+            cmap = doc.idToObject[pdf_font.ToUnicode.name]
+            cmap.content = cmap.content.replace(old, new)
+
+
 @lru_cache(maxsize=None)
 def _rl_font(path: str) -> tuple[str, TTFont]:
-    name = "PG-" + path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-    font = TTFont(name, path, asciiReadable=False)
+    with open(path, "rb") as fh:
+        sha = hashlib.sha256(fh.read()).hexdigest()
+    # the hash keeps two files of the same name (a design's folder, the packaged fonts) apart
+    name = "PG-" + path.rsplit("/", 1)[-1].rsplit(".", 1)[0] + "-" + sha[:12]
+    font = _TaggedTTFont(name, path, sha)
     pdfmetrics.registerFont(font)
     return name, font
 
@@ -113,11 +183,41 @@ def _fill_op(color: Color, mode: str) -> str:
 
 
 def _stroke_op(color: Color, mode: str) -> str:
-    op = _fill_op(color, mode)
-    return op[:-2] + ("K" if mode == "cmyk" else "RG")
+    """The stroking twin of ``_fill_op``: the same operands, then ``K`` or ``RG``."""
+    operands, op = _fill_op(color, mode).rsplit(" ", 1)
+    return f"{operands} {op.upper()}"
 
 
-def writer_keywords(scene: Scene, geo: PageGeometry, opts: PdfOptions) -> tuple[str, ...]:
+def page_scale(geo: PageGeometry) -> float:
+    """The scale the page is written at: 1, or 0.1 when the media is over 14,400 units a side."""
+    for scale in PAGE_SCALES:
+        if max(geo.media_w_pt, geo.media_h_pt) * scale <= MAX_PAGE_UNITS:
+            return scale
+    raise WriterError(
+        _("PDF writer: a {width} x {height} pt page does not fit in {most} units even at 1:10; this is a bug in "
+          "poster-gen (sizes are limited to 50 m)").format(
+            width=_fmt(geo.media_w_pt), height=_fmt(geo.media_h_pt), most=_fmt(MAX_PAGE_UNITS))
+    )
+
+
+def scale_label(scale: float) -> str:
+    """'1:10' for 0.1: how sign makers write a drawing's scale."""
+    return f"1:{_fmt(1 / scale)}"
+
+
+def slug_with_scale(slug: str, scale: float) -> str:
+    """The slug line, with the page's scale at its end when it is not 1:1 (alone when there is no slug)."""
+    if scale == 1:
+        return slug
+    note = _("scale {scale} (print at {percent}%)").format(scale=scale_label(scale), percent=_fmt(100 / scale))
+    return f"{slug}  |  {note}" if slug else note
+
+
+def _scaled_box(box: tuple[float, float, float, float], scale: float) -> tuple[float, float, float, float]:
+    return tuple(v * scale for v in box)  # type: ignore[return-value]
+
+
+def writer_keywords(scene: Scene, geo: PageGeometry, opts: PdfOptions, scale: float = 1.0) -> tuple[str, ...]:
     """What the writer adds to /Keywords, for preflight to compare against."""
     tw, th = geo.canvas_w_pt - 2 * geo.bleed_pt, geo.canvas_h_pt - 2 * geo.bleed_pt
     kw = [
@@ -126,6 +226,8 @@ def writer_keywords(scene: Scene, geo: PageGeometry, opts: PdfOptions) -> tuple[
         f"bleed_mm={_mm(geo.bleed_pt)}",
         f"marks={'yes' if geo.marks else 'no'}",
         *([f"pdfx={opts.pdfx}"] if opts.pdfx else []),  # machine-readable, never translated
+        *(["outline=yes"] if opts.outline else []),  # no text on the page: check reads /Subject
+        *([f"scale={_fmt(scale)}"] if scale != 1 else []),  # physical size = box size / scale
     ]
     claimed = {k.split("=", 1)[0] for k in scene.keywords}
     return tuple(k for k in kw if k.split("=", 1)[0] not in claimed)
@@ -134,31 +236,35 @@ def writer_keywords(scene: Scene, geo: PageGeometry, opts: PdfOptions) -> tuple[
 def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions()) -> bytes:
     opts.validate()
     buf = io.BytesIO()
-    geo = page_geometry(scene.width_pt, scene.height_pt, scene.bleed_pt, marks=opts.marks)
-    marks = crop_marks(geo, opts.slug)
-    runs = [it for it in scene.items if isinstance(it, GlyphRun)]
-    if marks.slug is not None:
-        runs.append(marks.slug)
+    geo = page_geometry(scene.width_pt, scene.height_pt, scene.bleed_pt, marks=opts.marks or bool(scene.marks))
+    scale = page_scale(geo)
+    if geo.marks:  # the marks become scene items (marks.with_marks); a scene that has them keeps its own
+        scene = with_marks(scene, slug_with_scale(opts.slug, scale))
+    runs = [it for it in (*scene.items, *scene.marks) if isinstance(it, GlyphRun)]
     fonts = sorted({r.font_path for r in runs})
     # A TrueType initial font keeps reportlab from adding an unused Helvetica.
     first_font = _rl_font(fonts[0])[0] if fonts else _rl_font(_fallback_font())[0]
     canv = Canvas(
         buf,
-        pagesize=(geo.media_w_pt, geo.media_h_pt),
+        pagesize=(geo.media_w_pt * scale, geo.media_h_pt * scale),
         invariant=1,
         pageCompression=1,
         initialFontName=first_font,
         enforceColorSpace="cmyk" if opts.color == "cmyk" else None,
     )
+    canv._poster_gen_outline = opts.outline  # read by _text_ops
     canv.setTitle(scene.title)
     canv.setSubject(scene.subject)
-    canv.setKeywords(", ".join((*scene.keywords, *writer_keywords(scene, geo, opts))))
+    canv.setKeywords(", ".join((*scene.keywords, *writer_keywords(scene, geo, opts, scale))))
     canv.setCreator(f"poster-gen {__version__}")
     canv.setAuthor("poster-gen")
     canv.setProducer(f"poster-gen {__version__}")
-    canv.setTrimBox(geo.trim_box)
-    canv.setBleedBox(geo.bleed_box)
+    canv.setTrimBox(_scaled_box(geo.trim_box, scale))
+    canv.setBleedBox(_scaled_box(geo.bleed_box, scale))
     code: list[str] = []
+    if scale != 1:
+        # everything below is drawn in true points; this one matrix writes it at 1:10
+        code.append(f"q {_fmt(scale)} 0 0 {_fmt(scale)} 0 0 cm")
     if geo.marks:
         o = geo.origin_pt
         # the artwork in its own frame, clipped to the bleed box
@@ -166,9 +272,13 @@ def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions()) -> bytes:
     code += _scene_ops(canv, scene, opts.color)
     if geo.marks:
         code.append("Q")
-        code += _marks_ops(canv, marks, geo, opts.color)
+        code += _marks_ops(canv, scene, geo, opts.color)
+    if scale != 1:
+        code.append("Q")
     canv._code.extend(code)  # reportlab has no public raw-operator API
     canv.showPage()
+    if opts.outline:
+        _drop_font_resources(canv)
     if opts.pdfx:
         _add_pdfx(canv, opts)
     canv.save()
@@ -183,9 +293,30 @@ def _fallback_font() -> str:
 
 
 def _scene_ops(canv: Canvas, scene: Scene, mode: str) -> list[str]:
-    page_h = scene.height_pt
+    return _item_ops(canv, scene.items, scene.height_pt, mode)
+
+
+def _item_ops(canv: Canvas, items, page_h: float, mode: str, marks: bool = False) -> list[str]:
+    """The one item loop: the artwork (canvas frame) and the marks (page frame) alike.
+    Consecutive lines of one width, colour and dash share one graphics state."""
     code = []
-    for item in scene.items:
+    stroke = None  # (width, colour, dash) of the open q ... Q block of lines
+    for index, item in enumerate(items):
+        if isinstance(item, Line):
+            state = (item.width_pt, item.color, item.dash_pt)
+            if state != stroke:
+                if stroke is not None:
+                    code.append("Q")
+                dash = f" [{' '.join(_fmt(d) for d in item.dash_pt)}] 0 d" if item.dash_pt else ""
+                code.append(f"q {_fmt(item.width_pt)} w 0 J{dash} {_stroke_op(item.color, mode)}")
+                stroke = state
+            code.append(
+                f"{_fmt(item.x0_pt)} {_fmt(page_h - item.y0_pt)} m {_fmt(item.x1_pt)} {_fmt(page_h - item.y1_pt)} l S"
+            )
+            continue
+        if stroke is not None:
+            code.append("Q")
+            stroke = None
         if isinstance(item, Rect):
             y = page_h - item.y_pt - item.h_pt
             code.append(
@@ -193,21 +324,25 @@ def _scene_ops(canv: Canvas, scene: Scene, mode: str) -> list[str]:
             )
         elif isinstance(item, GlyphRun):
             code.append(_text_ops(canv, item, page_h, mode))
+        else:
+            raise WriterError(
+                _("{writer} writer: {what} {index} is a {type}, which it cannot draw (known: {known}); "
+                  "this is a bug in poster-gen").format(writer="PDF", what=_("mark") if marks else _("scene item"), index=index,
+                                                        type=type(item).__name__, known="Rect, GlyphRun, Line")
+            )
+    if stroke is not None:
+        code.append("Q")
     return code
 
 
-def _marks_ops(canv: Canvas, marks: Marks, geo: PageGeometry, mode: str) -> list[str]:
-    h = geo.media_h_pt
-    code = [f"q {_fmt(marks.line_pt)} w 0 J {_stroke_op(marks.color, mode)}"]
-    for s in marks.segments:
-        code.append(f"{_fmt(s.x0_pt)} {_fmt(h - s.y0_pt)} m {_fmt(s.x1_pt)} {_fmt(h - s.y1_pt)} l S")
-    code.append("Q")
-    if marks.slug is not None:
-        code.append(_text_ops(canv, marks.slug, h, mode))
-    return code
+def _marks_ops(canv: Canvas, scene: Scene, geo: PageGeometry, mode: str) -> list[str]:
+    """The printer's marks (``Scene.marks``), on the page frame, through the same item loop."""
+    return _item_ops(canv, scene.marks, geo.media_h_pt, mode, marks=True)
 
 
 def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
+    if getattr(canv, "_poster_gen_outline", False):
+        return _outline_ops(run, page_h, mode)
     _name, font = _rl_font(run.font_path)
     doc = canv._doc
     size = run.size_pt
@@ -223,6 +358,11 @@ def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
             tj.clear()
 
     for i, g in enumerate(run.glyphs):
+        # Known limit: reportlab's subsets are keyed by character, so a glyph is
+        # encoded through the font's cmap from g.char, not from g.gid. That is
+        # the same glyph as long as shaping substitutes nothing (fonts.py shapes
+        # without ligatures and falls back to nominal glyphs when clusters are
+        # not one glyph per character); a 1:1 GSUB substitution would be lost.
         (subset, code), = font.splitString(g.char, doc) or [(0, b"")]
         y = page_h - g.y_pt
         if subset != cur_subset or cur_y is None or abs(y - cur_y) > 1e-6:
@@ -244,6 +384,54 @@ def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
     flush()
     out.append("ET")
     return "\n".join(out)
+
+
+def _outline_ops(run: GlyphRun, page_h: float, mode: str) -> str:
+    """A run as filled glyph outlines (``--outline``): each glyph by its gid, in the run's colour.
+
+    ``q <colour> (q s 0 0 s x y cm <path> f Q)... Q``: the colour operator is the
+    one the text would use (``rg`` or ``k``), so CMYK files stay CMYK only.
+    Blank glyphs (spaces) draw nothing.
+    """
+    from poster_gen.outline import font_outlines, scale_operand
+
+    outlines = font_outlines(run.font_path)
+    s = scale_operand(run.size_pt / outlines.units_per_em)
+    out = ["q", _fill_op(run.color, mode)]
+    for g in run.glyphs:
+        if not 0 <= g.gid < outlines.glyph_count:
+            raise WriterError(
+                _("PDF writer: glyph {gid} is not in {font}, which has {count} glyphs; this is a bug in poster-gen").format(
+                    gid=g.gid, font=run.font_name or run.font_path, count=outlines.glyph_count)
+            )
+        path = outlines.path(g.gid)
+        if path:
+            out.append(f"q {s} 0 0 {s} {_fmt(g.x_pt)} {_fmt(page_h - g.y_pt)} cm {path} f Q")
+    out.append("Q")
+    return "\n".join(out)
+
+
+def _drop_font_resources(canv: Canvas) -> None:
+    """No /Font in the page's resources (``--outline``).
+
+    reportlab gives every page ``/Font <BasicFonts>``, an empty dictionary,
+    even when no text is drawn. The page gets resources of its own without
+    it, stored in that object (object 1) so that no object is left unused.
+    """
+    from reportlab.pdfbase.pdfdoc import (
+        BasicFonts,
+        PDFObjectReference,
+        PDFResourceDictionary,
+    )
+
+    doc = canv._doc
+    if doc.fontMapping or doc.delayedFonts:
+        raise WriterError(_("PDF writer: text was outlined but a font was still used; this is a bug in poster-gen"))
+    resources = PDFResourceDictionary()
+    resources.ProcSet = PDFArray([PDFName("PDF")])
+    doc.idToObject[BasicFonts] = resources
+    for page in doc.Pages.pages:
+        page.Resources = PDFObjectReference(BasicFonts)
 
 
 class _PdfXInfo(PDFInfo):

@@ -2,7 +2,10 @@
 however large the print is. Never measures, never decides.
 
 The PNG covers the finished (trim) size exactly: width_mm / 25.4 * dpi
-pixels, dpi stored in pHYs, colour tagged sRGB.
+pixels, dpi stored in pHYs, colour sRGB: an embedded sRGB ICC profile (iCCP
+chunk, what Photoshop and RIPs read as the file's profile), or with
+``PngOptions(icc=False)`` the sRGB chunk alone; never both, as the PNG
+specification asks. ``PngOptions(truecolor=True)`` always writes 8-bit RGB.
 
 Fast path: a scene of flat colours with text over one known colour is drawn
 as 8-bit palette indices (solid colours, plus a ramp of anti-aliasing levels
@@ -22,9 +25,11 @@ from functools import lru_cache
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from poster_gen.output import atomic_write
-from poster_gen.scene import Rect, Scene
+from poster_gen.i18n import _
+from poster_gen.scene import GlyphRun, Rect, Scene, WriterError
 
 STRIP_BYTES = 16 * 1024 * 1024  # pixel bytes per strip
+ICC_NAME = b"sRGB"  # the iCCP chunk's profile name
 COMPRESS_THREADS = 2  # strips deflated at once (memory: about this many strips more)
 
 
@@ -36,6 +41,8 @@ class PngOptions:
     bleed: bool = False  # False: the PNG is the trim size
     compress_level: int = 3
     palette: bool = True  # allow the palette fast path
+    truecolor: bool = False  # True: always RGB (8 bits a channel), never a palette PNG
+    icc: bool = True  # True: an embedded sRGB profile (iCCP); False: the sRGB chunk
     text: tuple[tuple[str, str], ...] = ()  # tEXt chunks (keyword, value)
 
 
@@ -77,10 +84,18 @@ def _stamps(scene: Scene, scale: float, ox: float, oy: float) -> list[_Stamp]:
     out = []
     masks: dict = {}  # per picture: memory stays bounded across a batch
     rects: list[tuple[tuple[int, int, int, int], tuple[int, int, int]]] = []
-    for item in scene.items:
+    # scene.marks (trim and fold marks, the slug) lie outside the canvas: a picture of the trim
+    # or of the bleed has no room for them, so they are skipped here, as a whole, on purpose
+    for index, item in enumerate(scene.items):
         if isinstance(item, Rect):
             rects.append((_px_rect(item, scale, ox, oy), item.color.rgb))
             continue
+        if not isinstance(item, GlyphRun):
+            raise WriterError(
+                _("{writer} writer: {what} {index} is a {type}, which it cannot draw (known: {known}); "
+                  "this is a bug in poster-gen").format(writer="PNG", what=_("scene item"), index=index,
+                                                        type=type(item).__name__, known="Rect, GlyphRun")
+            )
         size_px = round(item.size_pt * scale, 2)
         for g in item.glyphs:
             key = (item.font_path, size_px, g.char)
@@ -150,19 +165,21 @@ def _plan_palette(rect_colors: list, stamps: list[_Stamp]) -> _Palette | None:
     return _Palette(colors, solid, luts)
 
 
-def render_strips(scene: Scene, opts: PngOptions):
+def render_strips(scene: Scene, opts: PngOptions, rows: int | None = None):
     """Yield (mode, palette, strip image) for strips covering the picture.
 
-    mode is "P" (image holds palette indices, mode L) or "RGB".
+    mode is "P" (image holds palette indices, mode L) or "RGB". ``rows``: the
+    height of every strip but the last (default: STRIP_BYTES of pixels).
     """
     scale = opts.dpi / 72.0
     ox = oy = 0.0 if opts.bleed else scene.bleed_pt
     W, H = opts.width_px, opts.height_px
     rects = [it for it in scene.items if isinstance(it, Rect)]
     stamps = _stamps(scene, scale, ox, oy)
-    pal = None if not opts.palette else _plan_palette([r.color.rgb for r in rects], stamps)
+    use_palette = opts.palette and not opts.truecolor
+    pal = None if not use_palette else _plan_palette([r.color.rgb for r in rects], stamps)
     bpp = 1 if pal is not None else 3
-    rows = max(8, min(H, STRIP_BYTES // (bpp * W)))
+    rows = max(1, min(H, rows)) if rows else max(8, min(H, STRIP_BYTES // (bpp * W)))
     prect = [(_px_rect(r, scale, ox, oy), r.color.rgb) for r in rects]
     for top in range(0, H, rows):
         h = min(rows, H - top)
@@ -198,24 +215,34 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
 
-def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: int = 3, text=()) -> None:
-    """Stream strips into a PNG (Up filter, one zlib stream), deterministic."""
+def encode_png(strips, width: int, height: int, dpi: int, fh, compress_level: int = 3, text=(),
+               icc: bytes | None = None) -> None:
+    """Stream strips into a PNG (Up filter, one zlib stream), deterministic.
+
+    ``icc``: an sRGB ICC profile to embed (iCCP chunk) instead of the sRGB
+    chunk. The PNG specification asks for one or the other, not both (libpng
+    warns "iCCP: too many profiles" when both are there).
+    """
     it = iter(strips)
     first = next(it)
     mode, colors, _ = first
     bpp = 1 if mode == "P" else 3
     fh.write(b"\x89PNG\r\n\x1a\n")
     fh.write(_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 3 if mode == "P" else 2, 0, 0, 0)))
-    fh.write(_chunk(b"sRGB", b"\x00"))
-    if mode == "P":
-        fh.write(_chunk(b"PLTE", b"".join(bytes(c) for c in colors)))
-    ppm = round(dpi / 0.0254)
-    fh.write(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
+    # text first: the Software chunk within the first bytes, for ``output.made_by_us``
     for key, value in text:
         if value.isascii():
             fh.write(_chunk(b"tEXt", key.encode("latin-1") + b"\x00" + value.encode("ascii")))
         else:  # Vietnamese: iTXt holds UTF-8 (flags 0 0, no language tag, no translated keyword)
             fh.write(_chunk(b"iTXt", key.encode("latin-1") + b"\x00\x00\x00\x00\x00" + value.encode("utf-8")))
+    if icc is not None:  # profile name, compression method 0 (zlib), the profile
+        fh.write(_chunk(b"iCCP", ICC_NAME + b"\x00\x00" + zlib.compress(icc, 9)))
+    else:
+        fh.write(_chunk(b"sRGB", b"\x00"))
+    if mode == "P":
+        fh.write(_chunk(b"PLTE", b"".join(bytes(c) for c in colors)))
+    ppm = round(dpi / 0.0254)
+    fh.write(_chunk(b"pHYs", struct.pack(">IIB", ppm, ppm, 1)))
     # One zlib stream made of independently deflated strips (each ends on a
     # byte boundary with a sync flush, the last one finishes the stream), so
     # strips compress on several threads: zlib releases the GIL. The output
@@ -307,5 +334,11 @@ def png_metadata(scene: Scene, opts: PngOptions) -> tuple[tuple[str, str], ...]:
 
 def write_png(scene: Scene, path, opts: PngOptions) -> None:
     text = (*png_metadata(scene, opts), *opts.text)
+    icc = None
+    if opts.icc:
+        from poster_gen.raster import srgb_icc
+
+        icc = srgb_icc()
     with atomic_write(path) as fh:
-        encode_png(render_strips(scene, opts), opts.width_px, opts.height_px, opts.dpi, fh, opts.compress_level, text)
+        encode_png(render_strips(scene, opts), opts.width_px, opts.height_px, opts.dpi, fh, opts.compress_level, text,
+                   icc)

@@ -26,6 +26,10 @@ MAX_SIDE_MM = 50_000.0
 MAX_PIXELS = 1_500_000_000  # 1.5 gigapixels: beyond any sign printer's need
 MIN_SIDE_MM = 50.0
 MIN_DPI, MAX_DPI = 10, 1200
+MAX_HEM_MM = 200.0  # --hem: a pole pocket for a thick rod is about 10 cm of material
+# Kinds sewn or eyeleted at the edge (hiflex, fabric): --hem adds material beyond the finished
+# size. A paper poster is cut, not sewn: it has bleed instead.
+HEM_KINDS = ("pano", "bieu-ngu", "phuon")
 
 # Capital height needed per metre of viewing distance (sign-industry rule of thumb).
 CAP_MM_PER_M = 8.0
@@ -49,6 +53,10 @@ class Size:
     # frames never do (they keep safe_mm clear of the seam as well).
     pocket_top_mm: float = 0.0
     pocket_bottom_mm: float = 0.0
+    # Hem (--hem): material beyond the finished size on every side, folded back for sewing,
+    # eyelets or a pole pocket. width_mm x height_mm stays the finished size; the printed sheet
+    # (the PDF's TrimBox, the PNG) is sheet_width_mm x sheet_height_mm.
+    hem_mm: float = 0.0
 
     @property
     def shown_label(self) -> str:
@@ -64,8 +72,18 @@ class Size:
         return self.height_mm * PT_PER_MM
 
     @property
+    def sheet_width_mm(self) -> float:
+        """The printed sheet: the finished width and a hem on each side."""
+        return self.width_mm + 2 * self.hem_mm
+
+    @property
+    def sheet_height_mm(self) -> float:
+        return self.height_mm + 2 * self.hem_mm
+
+    @property
     def pixel_size(self) -> tuple[int, int]:
-        return (px(self.width_mm, self.dpi), px(self.height_mm, self.dpi))
+        """The PNG: the printed sheet (the finished size when there is no hem)."""
+        return (px(self.sheet_width_mm, self.dpi), px(self.sheet_height_mm, self.dpi))
 
     @property
     def min_cap_mm(self) -> float:
@@ -193,6 +211,10 @@ def resolve_size(spec: str, dpi: int | None = None, kind: str | None = None) -> 
                 _("--dpi {dpi} is out of range; give {least} to {most}").format(dpi=dpi, least=MIN_DPI, most=MAX_DPI)
             )
         size = replace(size, dpi=dpi)
+    return _within_pixels(size)
+
+
+def _within_pixels(size: Size) -> Size:
     w_px, h_px = size.pixel_size
     if w_px * h_px > MAX_PIXELS:
         raise PosterGenError(
@@ -202,3 +224,20 @@ def resolve_size(spec: str, dpi: int | None = None, kind: str | None = None) -> 
             )
         )
     return size
+
+
+def with_hem(size: Size, hem_mm: float | None) -> Size:
+    """The size with ``hem_mm`` of material beyond the finished size on every side (``--hem``)."""
+    if not hem_mm:
+        return size
+    if not (0 < hem_mm <= MAX_HEM_MM):
+        raise PosterGenError(
+            _("--hem {hem} mm is out of range; give more than 0 and at most {most} mm").format(
+                hem=f"{hem_mm:g}", most=f"{MAX_HEM_MM:g}")
+        )
+    if size.kind not in HEM_KINDS:
+        raise PosterGenError(
+            _("--hem is for hiflex and fabric (pano, băng rôn, cờ phướn); size {size} is a paper poster, which is cut "
+              "with bleed, not sewn").format(size=size.id)
+        )
+    return _within_pixels(replace(size, hem_mm=float(hem_mm)))

@@ -359,3 +359,46 @@ def test_batch_check_fails_on_a_damaged_file(tmp_path, campaign):
     png.write_bytes(_set_phys(png.read_bytes(), 300))
     results = check_outputs(tmp_path, report.entries, default_campaign(), "cmyk", jobs=1)
     assert [r.status for r in results] == ["pass", "fail"]
+
+
+def _swap_colour_tag(data: bytes, chunk: bytes) -> bytes:
+    """The PNG with its sRGB / iCCP chunk replaced by ``chunk`` (a whole chunk, or b"" for none)."""
+    out, pos = bytearray(data[:8]), 8
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        kind = data[pos + 4:pos + 8]
+        whole = data[pos:pos + 12 + n]
+        if kind in (b"sRGB", b"iCCP"):
+            out += chunk
+            chunk = b""
+        else:
+            out += whole
+        pos += 12 + n
+    return bytes(out)
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+
+
+def test_png_colour_tag_an_srgb_profile_counts_another_does_not(tmp_path, campaign):
+    from PIL import ImageCms
+
+    from poster_gen.resources import data_dir
+
+    job = make_job(campaign, UNIT, SLOGAN, "ap-phich-a3", dpi=20)
+    png = render_job(campaign, job, tmp_path, ("png",)).files["png"]
+    data = png.read_bytes()
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    cases = {
+        "icc-srgb": (_png_chunk(b"iCCP", b"sRGB\x00\x00" + zlib.compress(srgb)), True),
+        "icc-cmyk": (_png_chunk(b"iCCP", b"FOGRA39\x00\x00" + zlib.compress(
+            (data_dir() / "FOGRA39L-poster-gen.icc").read_bytes())), False),
+        "none": (b"", False),
+    }
+    for name, (chunk, ok) in cases.items():
+        p = tmp_path / f"{name}.png"
+        p.write_bytes(_swap_colour_tag(data, chunk))
+        r = check_file(p, campaign)
+        tagged = not any("sRGB" in pr.message for pr in r.problems)
+        assert tagged is ok, (name, r.problems)

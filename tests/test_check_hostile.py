@@ -183,7 +183,8 @@ def test_too_much_drawing_fails_before_it_is_parsed(tmp_path):
     t = time.monotonic()
     r = check_file(write(tmp_path, "big.pdf", one_page(content=content)))
     assert time.monotonic() - t < 2
-    assert r.errors[-1].message.startswith("the page's drawing is more than 0.5 MB of operators")
+    limit = f"{check.MAX_CONTENT_BYTES / check._MB:g} MB"
+    assert r.errors[-1].message.startswith(f"the page's drawing is more than {limit} of operators"), messages(r)
 
 
 def test_a_form_drawn_twice_counts_twice(tmp_path):
