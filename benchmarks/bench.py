@@ -62,14 +62,14 @@ from poster_gen.campaign import load_campaign
 from poster_gen.resources import default_campaign
 c = load_campaign(default_campaign())
 job = make_job(c, "xa-bang-mac", "1", sys.argv[1], dpi=int(sys.argv[2]))
-render_job(c, job, sys.argv[3], ("png",))
+render_job(c, job, sys.argv[3], (sys.argv[4],))
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
-def peak_rss_mb(size: str, dpi: int, out: str) -> tuple[float, float]:
+def peak_rss_mb(size: str, dpi: int, out: str, fmt: str = "png") -> tuple[float, float]:
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", _RSS, size, str(dpi), out], capture_output=True, text=True, check=True)
+    r = subprocess.run([sys.executable, "-c", _RSS, size, str(dpi), out, fmt], capture_output=True, text=True, check=True)
     return int(r.stdout.split()[-1]) / 1024, time.perf_counter() - t
 
 
@@ -159,9 +159,9 @@ def main() -> None:
         print(f"naive Pillow RGB PNG of the same banner: {t_naive:.3f} s -> poster-gen is {t_naive / t_png:.1f}x faster")
 
         # 5. two very large renders, peak memory
-        for size, dpi in (("ap-phich-a0", 300), ("10000x1200", 150)):
-            rss, secs = peak_rss_mb(size, dpi, str(tmp / "big"))
-            print(f"peak RSS {size} at {dpi} dpi: {rss:.0f} MB ({secs:.1f} s whole process)")
+        for size, dpi, fmt in (("ap-phich-a0", 300, "png"), ("10000x1200", 150, "png"), ("10000x1200", 150, "tiff")):
+            rss, secs = peak_rss_mb(size, dpi, str(tmp / "big"), fmt)
+            print(f"peak RSS {size} at {dpi} dpi as {fmt.upper()}: {rss:.0f} MB ({secs:.1f} s whole process)")
 
         # 6. Inkscape, when installed
         ink = shutil.which("inkscape")

@@ -344,6 +344,12 @@ def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
     if getattr(canv, "_poster_gen_outline", False):
         return _outline_ops(run, page_h, mode)
     _name, font = _rl_font(run.font_path)
+    # Live text is encoded by character (reportlab's subsets are keyed by character). That draws
+    # the glyph shaping measured only when it is the character's own glyph; a run where shaping
+    # chose another glyph (a substitution by the font's GSUB) is drawn by glyph id, as curves.
+    nominal = font.face.charToGlyph
+    if any(len(g.char) != 1 or nominal.get(ord(g.char)) != g.gid for g in run.glyphs):
+        return _outline_ops(run, page_h, mode)
     doc = canv._doc
     size = run.size_pt
     out = ["BT", _fill_op(run.color, mode)]
@@ -358,11 +364,7 @@ def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
             tj.clear()
 
     for i, g in enumerate(run.glyphs):
-        # Known limit: reportlab's subsets are keyed by character, so a glyph is
-        # encoded through the font's cmap from g.char, not from g.gid. That is
-        # the same glyph as long as shaping substitutes nothing (fonts.py shapes
-        # without ligatures and falls back to nominal glyphs when clusters are
-        # not one glyph per character); a 1:1 GSUB substitution would be lost.
+        # every glyph here is its character's own glyph (checked above)
         (subset, code), = font.splitString(g.char, doc) or [(0, b"")]
         y = page_h - g.y_pt
         if subset != cur_subset or cur_y is None or abs(y - cur_y) > 1e-6:

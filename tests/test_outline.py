@@ -498,3 +498,35 @@ def test_check_reads_an_outlined_files_text_from_its_metadata(tmp_path):
         with open(bad, "wb") as fh:
             w.write(fh)
         assert not check_file(bad, campaign).ok, name
+
+
+def test_live_text_draws_the_glyph_shaping_chose_not_the_characters(tmp_path):
+    """A run whose shaped glyph is not the character's own (a GSUB substitution) is drawn by its
+    glyph id, as curves; runs of nominal glyphs stay live text."""
+    from dataclasses import replace as dc_replace
+
+    from poster_gen.api import compose_job, make_job
+    from poster_gen.campaign import load_campaign
+    from poster_gen.pdf import PdfOptions, render_pdf_bytes
+    from poster_gen.resources import default_campaign
+    from poster_gen.scene import GlyphRun
+
+    campaign = load_campaign(default_campaign())
+    art = compose_job(campaign, make_job(campaign, "tt-dong-mo", "4", "ap-phich-a3"))
+    runs = [i for i in art.scene.items if isinstance(i, GlyphRun)]
+    first = runs[0]
+    swapped_gid = first.glyphs[1].gid  # the first glyph drawn with the second one's shape
+    changed = dc_replace(first, glyphs=(dc_replace(first.glyphs[0], gid=swapped_gid), *first.glyphs[1:]))
+    items = [changed if i is first else i for i in art.scene.items]
+    live = render_pdf_bytes(art.scene, PdfOptions())
+    mixed = render_pdf_bytes(dc_replace(art.scene, items=tuple(items)), PdfOptions())
+    assert live != mixed
+    from pypdf import PdfReader
+    import io
+
+    def text_of(data):
+        return PdfReader(io.BytesIO(data)).pages[0].extract_text()
+
+    assert first.text in text_of(live)
+    assert first.text not in text_of(mixed)  # that line is now curves
+    assert runs[1].text in text_of(mixed)  # the others are still live text
