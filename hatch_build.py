@@ -1,4 +1,6 @@
-"""Build step: compile the gettext catalogs (poster_gen/locale/*/LC_MESSAGES/*.po) to .mo with Babel.
+"""Build step: compile the gettext catalogs (poster_gen/locale/*/LC_MESSAGES/*.po) to .mo with Babel,
+and the word lists (poster_gen/data/pyvi-words.txt, words-extra.txt) to one file that loads in
+milliseconds (poster_gen/data/wordlists.compiled; a source checkout makes it on first use).
 
 The .po files are the source, edited by translators and kept in git; the .mo
 files are made here, for the wheel and for editable installs, and not kept in git.
@@ -42,11 +44,26 @@ def compile_catalogs(root: Path) -> list[Path]:
     return made
 
 
+def compile_wordlists(root: Path) -> Path:
+    """poster_gen/data/wordlists.compiled from the text word lists (poster_gen.words, standard library only)."""
+    import sys
+
+    sys.path.insert(0, str(root))
+    try:
+        from poster_gen.words import write_compiled_wordlists
+
+        return write_compiled_wordlists(root / "poster_gen" / "data")
+    finally:
+        sys.path.remove(str(root))
+
+
 class CustomBuildHook(BuildHookInterface):
     def initialize(self, version, build_data):
         compile_catalogs(Path(self.root))
+        compile_wordlists(Path(self.root))
 
 
 if __name__ == "__main__":  # python hatch_build.py: compile in place, for a source checkout
     for m in compile_catalogs(Path(__file__).resolve().parent):
         print(m)
+    print(compile_wordlists(Path(__file__).resolve().parent))

@@ -6,6 +6,7 @@ Everything here is in em units (1.0 = the font size); layout scales.
 from __future__ import annotations
 
 import hashlib
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -70,9 +71,8 @@ class Font:
         self._hmtx = self._tt["hmtx"]
         os2 = self._tt["OS/2"]
         self.cap_height_em = (getattr(os2, "sCapHeight", 0) or 700) / self.upem
-        name = self._tt["name"]
-        self.ps_name = (name.getDebugName(6) or self.path.stem).replace(" ", "")
-        self.family = name.getDebugName(1) or self.path.stem
+        self.ps_name = (_debug_name(self._tt, 6) or self.path.stem).replace(" ", "")
+        self.family = _debug_name(self._tt, 1) or self.path.stem
         self._hb_font = hb.Font(hb.Face(hb.Blob(data)))
         self._ink: dict[int, Ink | None] = {}
 
@@ -146,6 +146,42 @@ class Font:
     def advance_of(self, char: str) -> float:
         gname = self.cmap.get(ord(char), ".notdef")
         return self._hmtx[gname][0] / self.upem
+
+
+def _debug_name(tt: TTFont, name_id: int) -> str | None:
+    """``tt["name"].getDebugName(name_id)``, read from the raw table where that gives the same answer.
+
+    Decompiling the name table imports most of fontTools' OpenType tables (tens of
+    milliseconds at start-up). fontTools returns the first Windows English record
+    (platform 3, language 0x409) that decodes; when that record is plain UTF-16BE
+    it is read here, and any other case is left to fontTools.
+    """
+    try:
+        data = tt.reader["name"] if "name" not in tt.tables else None
+    except Exception:
+        data = None
+    if data and len(data) >= 6:
+        _format, count, string_offset = struct.unpack(">HHH", data[:6])
+        strings = data[string_offset:]
+        if 6 + 12 * count <= len(data):
+            for i in range(count):
+                platform, encoding, lang, nid, length, offset = struct.unpack_from(">6H", data, 6 + 12 * i)
+                if nid != name_id or (platform, lang) != (3, 0x409):
+                    continue
+                raw = strings[offset : offset + length]
+                if encoding in (1, 10) and offset + length <= len(strings) and length % 2 == 0:
+                    try:
+                        text = raw.decode("utf_16_be")
+                    except UnicodeDecodeError:
+                        break
+                    # fontTools narrows text that still looks like UTF-16BE; leave that to it
+                    if text and not all(
+                        ord(c) == 0 if k % 2 == 0 else (0x20 <= ord(c) <= 0x7E or ord(c) in (9, 10, 13))
+                        for k, c in enumerate(text)
+                    ):
+                        return text
+                break
+    return tt["name"].getDebugName(name_id)
 
 
 @lru_cache(maxsize=20000)

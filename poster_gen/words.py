@@ -22,10 +22,14 @@ names a campaign passes in ``names`` and with rules that need no case.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from poster_gen.campaign import BREAK_FORBID, BREAK_PREFER
 from poster_gen.resources import data_dir
@@ -129,9 +133,36 @@ def is_phrase_joint(cost: float) -> bool:
     return COST_JOINT <= cost < FORBIDDEN
 
 
+class _SortedKeys:
+    """The packaged lexicon's words: one sorted list of space-joined syllable keys, looked up by bisection.
+
+    A syllable key never holds a space (syllables come from ``str.split``), so
+    joining is one-to-one. A sorted list loads in milliseconds where a set of
+    tuples takes a tenth of a second to build.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[str]):
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or not all(isinstance(k, str) and " " not in k for k in key):
+            return False
+        joined = " ".join(key)
+        i = bisect_left(self._items, joined)
+        return i < len(self._items) and self._items[i] == joined
+
+    def __iter__(self):
+        return (tuple(item.split(" ")) for item in self._items)
+
+
 class Lexicon:
     def __init__(self, entries: list[str]):
-        self._words: set[tuple[str, ...]] = set()
+        self._words: set[tuple[str, ...]] | _SortedKeys = set()
         self.max_len = 1
         for e in entries:
             parts = e.split()
@@ -141,11 +172,23 @@ class Lexicon:
             self._words.add(key)
             self.max_len = max(self.max_len, len(key))
 
+    @classmethod
+    def _compiled(cls, keys: list[str], max_len: int) -> Lexicon:
+        """A lexicon from sorted, space-joined keys (see ``compile_wordlists``)."""
+        lex = cls.__new__(cls)
+        lex._words = _SortedKeys(keys)
+        lex.max_len = max_len
+        return lex
+
     def __len__(self) -> int:
         return len(self._words)
 
     def __contains__(self, phrase: str) -> bool:
         return tuple(syllable_key(strip_punct(p)) for p in phrase.split()) in self._words
+
+    def keys(self) -> frozenset[tuple[str, ...]]:
+        """Every word as a tuple of syllable keys."""
+        return frozenset(self._words)
 
     def has_key(self, key: tuple[str, ...]) -> bool:
         return key in self._words
@@ -275,18 +318,106 @@ def _numeric(core: str) -> bool:
     return core[:1].isdigit()
 
 
-def _read_list(name: str) -> list[str]:
+def _read_list(name: str, folder: Path | None = None) -> list[str]:
     out = []
-    for line in (data_dir() / name).read_text(encoding="utf-8").splitlines():
+    for line in ((folder or data_dir()) / name).read_text(encoding="utf-8").splitlines():
         line = unicodedata.normalize("NFC", line.strip())
         if line and not line.startswith("#"):
             out.append(line)
     return out
 
 
+# The word lists, compiled (at build time, or on first use in a source checkout) into one
+# file that loads in milliseconds: the lexicon's words as sorted keys, and every syllable of
+# the lists in lower case for the legacy-encoding check (legacy.syllables).
+WORDLIST_SOURCES = ("pyvi-words.txt", "words-extra.txt")
+COMPILED_WORDLISTS = "wordlists.compiled"
+_COMPILED_MAGIC = "poster-gen-wordlists 1"
+_SECTION = "\x1d"  # between the two sorted lists; str.split() splits at it and at "\n", so no key holds either
+
+
+def _sources_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for name in WORDLIST_SOURCES:
+        data = (folder / name).read_bytes()
+        h.update(f"{name} {len(data)}\n".encode())
+        h.update(data)
+    return h.hexdigest()
+
+
+def _list_syllables(folder: Path) -> frozenset[str]:
+    """Every syllable of the word lists, lower case (the lists are NFC already)."""
+    out: set[str] = set()
+    for name in WORDLIST_SOURCES:
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            if line.startswith("#"):
+                continue
+            out.update(line.lower().split())
+    return frozenset(out)
+
+
+def compile_wordlists(folder: Path) -> str:
+    """The compiled form of the word lists in ``folder``, as text (see ``compiled_wordlists``)."""
+    lex = Lexicon([line for name in WORDLIST_SOURCES for line in _read_list(name, folder)])
+    keys = sorted(" ".join(k) for k in lex.keys())
+    syls = sorted(_list_syllables(folder))
+    head = f"{_COMPILED_MAGIC} {_sources_digest(folder)} {lex.max_len}\n"
+    return head + "\n".join(keys) + _SECTION + "\n".join(syls)
+
+
+def write_compiled_wordlists(folder: Path, text: str | None = None) -> Path:
+    """Write ``folder/wordlists.compiled`` (atomically: parallel processes may race)."""
+    path = folder / COMPILED_WORDLISTS
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
+    try:
+        tmp.write_text(compile_wordlists(folder) if text is None else text, encoding="utf-8", newline="\n")
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _parse_compiled(text: str, digest: str) -> tuple[list[str], int, list[str]] | None:
+    head, sep, body = text.partition("\n")
+    parts = head.rsplit(" ", 2)
+    if not sep or len(parts) != 3 or parts[0] != _COMPILED_MAGIC or parts[1] != digest or not parts[2].isdigit():
+        return None
+    keys, sep, syls = body.partition(_SECTION)
+    if not sep:
+        return None
+    return (keys.split("\n") if keys else []), int(parts[2]), (syls.split("\n") if syls else [])
+
+
+@lru_cache(maxsize=1)
+def compiled_wordlists() -> tuple[list[str], int, list[str]]:
+    """(sorted lexicon keys, longest word in syllables, sorted syllables) of the packaged lists.
+
+    Read from the compiled file made at build time; where it is missing or
+    was made from other lists (a source checkout, an edited list), compiled
+    now and written back when the folder is writable.
+    """
+    folder = data_dir()
+    digest = _sources_digest(folder)
+    try:
+        parsed = _parse_compiled((folder / COMPILED_WORDLISTS).read_text(encoding="utf-8"), digest)
+    except (OSError, UnicodeDecodeError):
+        parsed = None
+    if parsed is not None:
+        return parsed
+    text = compile_wordlists(folder)
+    try:
+        write_compiled_wordlists(folder, text)
+    except OSError:
+        pass  # a read-only install: use it from memory
+    parsed = _parse_compiled(text, digest)
+    assert parsed is not None
+    return parsed
+
+
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    return Lexicon([*_read_list("pyvi-words.txt"), *_read_list("words-extra.txt")])
+    keys, max_len, _syllables = compiled_wordlists()
+    return Lexicon._compiled(keys, max_len)
 
 
 @lru_cache(maxsize=1)
