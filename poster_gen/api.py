@@ -10,14 +10,13 @@ from poster_gen.compose import Artwork, Legibility, compose
 from poster_gen.design import Design, load_design
 from poster_gen.errors import PosterGenError
 from poster_gen.i18n import _
-from poster_gen.pdf import PdfOptions, write_pdf
-from poster_gen.raster import RasterOptions, write_raster
 from poster_gen.output import inside, refuse_foreign
+from poster_gen.pdf import PdfOptions, write_pdf
+from poster_gen.plan import DEFAULT_DESIGN  # noqa: F401  (re-exported)
+from poster_gen.raster import RasterOptions, write_raster
 from poster_gen.sizes import PRESETS, Size, resolve_size, with_hem
 from poster_gen.suggest import unknown_choice
 from poster_gen.text import clean, legacy_problem
-
-from poster_gen.plan import DEFAULT_DESIGN  # noqa: F401  (re-exported)
 
 FORMATS = ("pdf", "png", "tiff", "jpg")
 DEFAULT_FORMATS = ("pdf", "png")  # what --format gives when not set

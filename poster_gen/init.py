@@ -790,7 +790,7 @@ def _parse_document(fh, where: str) -> list[Block]:
         depth += 1
         if depth > MAX_XML_DEPTH:
             raise _DocxError(_("elements nested more than {limit} deep").format(limit=MAX_XML_DEPTH))
-        uri, _, local = name.rpartition(" ")
+        uri, _sep, local = name.rpartition(" ")
         if skip:
             skip += 1
             return

@@ -572,3 +572,10 @@ def test_province_all_is_fast(registry):
                               init.units_of(list(registry.provinces)), registry, None)
     assert time.perf_counter() - t < 2.0
     assert len(tomllib.loads(text)["units"]) == 3321
+
+
+def test_docx_nested_too_deep_is_one_clear_error(tmp_path):
+    """A document nested beyond the limit is refused with the limit named, never an internal error."""
+    deep = "<w:sdt>" * (init.MAX_XML_DEPTH + 5) + _p(_r("“Đổi mới sáng tạo”")) + "</w:sdt>" * (init.MAX_XML_DEPTH + 5)
+    with pytest.raises(PosterGenError, match=f"nested more than {init.MAX_XML_DEPTH} deep"):
+        init.slogans_from(_docx(tmp_path / "deep.docx", deep))
