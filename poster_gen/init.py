@@ -823,7 +823,7 @@ def _parse_document(fh, where: str) -> list[Block]:
         if skip:
             skip -= 1
             return
-        uri, _, local = name.rpartition(" ")
+        uri, _sep, local = name.rpartition(" ")
         if uri not in _W:
             return
         if local == "p" and stack:
