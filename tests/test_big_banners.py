@@ -13,7 +13,6 @@ ghostscript, mupdf-tools, poppler-utils; pypdfium2 from PyPI).
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +33,7 @@ from poster_gen.pdf import (
     slug_with_scale,
 )
 from poster_gen.sizes import MAX_SIDE_MM, PRESETS, PT_PER_MM, resolve_size
+from pdf_readers import tool
 
 UNIT = "xa-bang-mac"
 SLOGAN = "2"
@@ -262,13 +262,6 @@ def _png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
-def _tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (Debian: apt-get install ghostscript mupdf-tools poppler-utils)")
-    return path
-
-
 def _render_with(renderer: str, pdf: Path, out: Path) -> tuple[int, int]:
     if renderer == "pdfium":
         pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 is not installed (pip install pypdfium2)")
@@ -279,12 +272,12 @@ def _render_with(renderer: str, pdf: Path, out: Path) -> tuple[int, int]:
         finally:
             doc.close()
     if renderer == "gs":
-        args = [_tool("gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=png16m", f"-r{DPI}",
+        args = [tool("gs"), "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=png16m", f"-r{DPI}",
                 f"-sOutputFile={out}", str(pdf)]
     elif renderer == "mutool":
-        args = [_tool("mutool"), "draw", "-q", "-r", str(DPI), "-o", str(out), str(pdf)]
+        args = [tool("mutool"), "draw", "-q", "-r", str(DPI), "-o", str(out), str(pdf)]
     else:
-        args = [_tool("pdftoppm"), "-r", str(DPI), "-png", "-singlefile", str(pdf), str(out.with_suffix(""))]
+        args = [tool("pdftoppm"), "-r", str(DPI), "-png", "-singlefile", str(pdf), str(out.with_suffix(""))]
     proc = subprocess.run(args, check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     return _png_size(out.read_bytes())

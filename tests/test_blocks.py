@@ -297,8 +297,8 @@ def test_a_design_with_every_block_set_is_laid_out_as_drawn(campaign, design_id)
         lay = job.design.layout_for(job.size.kind, job.size.width_mm, job.size.height_mm)
         assert set(art.regions) == {t.field for t in lay.texts}, size_id
         for t in lay.texts:
-            x, y, w, h = art.regions[t.field].x_pt, art.regions[t.field].y_pt, art.regions[t.field].w_pt, art.regions[t.field].h_pt
-            assert h > 0 and w > 0
+            region = art.regions[t.field]
+            assert region.h_pt > 0 and region.w_pt > 0
         # nothing vacated, nothing moved
         assert compose_mod.reflow(dict(art.regions), [], [], {"slogan"}) == art.regions
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 import subprocess
 
 import pytest
@@ -11,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
 
-from poster_gen.api import compose_job, job_pdf_options, make_job, render_job
+from poster_gen.api import compose_job, job_pdf_options, make_job
 from poster_gen.cli import cli
 from poster_gen.errors import PosterGenError
 from poster_gen.marks import MARK_MARGIN_MM, with_marks
@@ -19,6 +18,7 @@ from poster_gen.pdf import PdfOptions, render_pdf_bytes
 from poster_gen.png import PngOptions, render_strips
 from poster_gen.scene import REGISTRATION, GlyphRun, Line, Rect
 from poster_gen.sizes import PT_PER_MM, resolve_size, with_hem
+from pdf_readers import tool
 
 HEM = 40.0
 
@@ -185,13 +185,6 @@ def test_png_is_the_sheet_with_the_ground_in_the_hem(job, hemmed):
     assert inks <= {ground, (0, 0, 0), (255, 255, 255)}
 
 
-def _tool(name):
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed")
-    return path
-
-
 @pytest.fixture(scope="module")
 def hemmed_pdf(campaign, tmp_path_factory):
     out = tmp_path_factory.mktemp("hem")
@@ -209,14 +202,14 @@ def test_cli_hem_makes_a_hemmed_pdf(hemmed_pdf):
 
 
 def test_ghostscript_reads_it_cleanly(hemmed_pdf):
-    gs = _tool("gs")
+    gs = tool("gs")
     res = subprocess.run([gs, "-q", "-dNOPAUSE", "-dBATCH", "-dSAFER", "-sDEVICE=nullpage", str(hemmed_pdf)],
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 0 and not res.stdout.strip() and not res.stderr.strip(), res.stdout + res.stderr
 
 
 def test_mutool_reads_it_cleanly(hemmed_pdf, tmp_path):
-    mutool = _tool("mutool")
+    mutool = tool("mutool")
     res = subprocess.run([mutool, "draw", "-q", "-r", "2", "-o", str(tmp_path / "p.png"), str(hemmed_pdf)],
                          capture_output=True, text=True, timeout=120)
     # this build's "ICC support is not available" is about mutool, not the file
@@ -225,7 +218,7 @@ def test_mutool_reads_it_cleanly(hemmed_pdf, tmp_path):
 
 
 def test_qpdf_checks_it_cleanly(hemmed_pdf):
-    qpdf = _tool("qpdf")
+    qpdf = tool("qpdf")
     res = subprocess.run([qpdf, "--check", str(hemmed_pdf)], capture_output=True, text=True, timeout=120)
     assert res.returncode == 0 and "No syntax or stream encoding errors" in res.stdout, res.stdout + res.stderr
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ from poster_gen.api import compose_job, job_pdf_options, make_job
 from poster_gen.outline import PdfPathPen, font_outlines
 from poster_gen.pdf import PdfOptions, render_pdf_bytes
 from poster_gen.scene import GlyphRun
+from pdf_readers import ghostscript_complaints, mean_difference, mupdf_complaints, qpdf_complaints, rasterise, run, tool
 
 DESIGNS = ("classic", "band", "title")
 POSTER = "ap-phich-a3"
@@ -75,17 +75,6 @@ def files(campaign, tmp_path_factory) -> dict[tuple[str, bool], Path]:
             path.write_bytes(render(campaign, v, outline, path))
             paths[v.name, outline] = path
     return paths
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (Debian: apt-get install ghostscript mupdf-tools qpdf poppler-utils)")
-    return path
-
-
-def run(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def page_content(data: bytes) -> bytes:
@@ -211,8 +200,8 @@ def test_glyphs_take_the_colour_of_their_run(campaign):
     for mode in ("rgb", "cmyk"):
         content = page_content(render_pdf_bytes(scene, PdfOptions(color=mode, outline=True))).decode("latin-1")
         live = page_content(render_pdf_bytes(scene, PdfOptions(color=mode))).decode("latin-1")
-        for run in runs:
-            op = _fill_op(run.color, mode)
+        for glyph_run in runs:
+            op = _fill_op(glyph_run.color, mode)
             assert f"q\n{op}\nq " in content
             assert f"BT\n{op}\n" in live
 
@@ -333,31 +322,19 @@ def test_same_bytes_twice_and_in_a_fresh_process(campaign, files, tmp_path):
 
 # ---- other readers ------------------------------------------------------------------------------
 
-WARNING = re.compile(r"error|warning|\*\*\*\*", re.IGNORECASE)
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_ghostscript_reads_without_error(files, name):
-    gs = tool("gs")
-    res = run([gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dPDFSTOPONERROR", "-sDEVICE=nullpage",
-               str(files[name, True])])
-    out = res.stdout + res.stderr
-    assert res.returncode == 0 and not WARNING.search(out), out
+    assert not ghostscript_complaints(files[name, True])
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_mupdf_cleans_without_warning(files, name, tmp_path):
-    mutool = tool("mutool")
-    res = run([mutool, "clean", "-s", str(files[name, True]), str(tmp_path / "clean.pdf")])
-    assert res.returncode == 0 and not res.stderr.strip() and not WARNING.search(res.stdout), res.stderr + res.stdout
+    assert not mupdf_complaints(files[name, True], tmp_path)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_qpdf_check_passes(files, name):
-    qpdf = tool("qpdf")
-    res = run([qpdf, "--check", str(files[name, True])])
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert "No syntax or stream encoding errors" in res.stdout
+    assert not qpdf_complaints(files[name, True])
 
 
 # ---- the same picture ---------------------------------------------------------------------------
@@ -371,43 +348,15 @@ SUPERSAMPLE = 4
 MAX_MEAN_DIFF = 1 / 255
 
 
-def raster_poppler(path: Path, out: Path):
-    from PIL import Image
-
-    pdftoppm = tool("pdftoppm")
-    stem = out / path.stem
-    res = run([pdftoppm, "-png", "-r", str(DPI * SUPERSAMPLE), "-singlefile", str(path), str(stem)])
-    assert res.returncode == 0, res.stderr
-    return Image.open(stem.with_suffix(".png")).convert("RGB").reduce(SUPERSAMPLE)
-
-
-def raster_pdfium(path: Path, out: Path):
-    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (a test dependency) is not installed")
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        return doc[0].render(scale=DPI * SUPERSAMPLE / 72).to_pil().convert("RGB").reduce(SUPERSAMPLE)
-    finally:
-        doc.close()
-
-
-RASTERISERS = {"poppler": raster_poppler, "pdfium": raster_pdfium}
-
-
-def mean_difference(a, b) -> float:
-    """Mean absolute difference per channel, 0..1."""
-    from PIL import ImageChops, ImageStat
-
-    assert a.size == b.size, (a.size, b.size)
-    return sum(ImageStat.Stat(ImageChops.difference(a, b)).mean) / 3 / 255
+RASTERISERS = ("poppler", "pdfium")
 
 
 @pytest.mark.parametrize("rasteriser", RASTERISERS)
 @pytest.mark.parametrize("design", DESIGNS)
 def test_outlined_and_live_paint_the_same_poster(files, design, rasteriser, tmp_path):
     pytest.importorskip("PIL", reason="Pillow is not installed")
-    draw = RASTERISERS[rasteriser]
-    live = draw(files[f"design-{design}", False], tmp_path)
-    out = draw(files[f"design-{design}", True], tmp_path)
+    live = rasterise(rasteriser, files[f"design-{design}", False], tmp_path, DPI, SUPERSAMPLE)
+    out = rasterise(rasteriser, files[f"design-{design}", True], tmp_path, DPI, SUPERSAMPLE)
     diff = mean_difference(live, out)
     print(design, rasteriser, f"{diff * 255:.3f}/255 mean difference")
     assert diff <= MAX_MEAN_DIFF, f"{diff * 255:.2f}/255"
@@ -418,8 +367,8 @@ def test_the_comparison_sees_other_text(campaign, files, tmp_path):
     pytest.importorskip("PIL", reason="Pillow is not installed")
     other = tmp_path / "other.pdf"
     other.write_bytes(render(campaign, Variant("other", slogan="4"), False, other))
-    a = raster_pdfium(files["design-classic", True], tmp_path)
-    b = raster_pdfium(other, tmp_path)
+    a = rasterise("pdfium", files["design-classic", True], tmp_path, DPI, SUPERSAMPLE)
+    b = rasterise("pdfium", other, tmp_path, DPI, SUPERSAMPLE)
     assert mean_difference(a, b) > 2.5 * MAX_MEAN_DIFF
 
 

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
-import subprocess
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -28,6 +26,8 @@ from poster_gen.api import compose_job, job_pdf_options, make_job
 from poster_gen.pdf import PdfOptions, WriterError, render_pdf_bytes, subset_tag
 from poster_gen.scene import Rect
 from poster_gen.sizes import default_size
+from pdf_readers import (ghostscript_complaints, mean_difference, mupdf_complaints, qpdf_complaints,
+                         rasterise)
 
 DESIGNS = ("classic", "band", "title")
 KINDS = ("ap-phich", "pano", "bieu-ngu")
@@ -71,17 +71,6 @@ def files(campaign, tmp_path_factory) -> dict[str, Path]:
 
 
 NAMES = [v.name for v in VARIANTS]
-
-
-def tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (Debian: apt-get install ghostscript mupdf-tools qpdf poppler-utils)")
-    return path
-
-
-def run(args: list[str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(args, capture_output=True, text=True, timeout=timeout)
 
 
 # ---- content streams: a small tokenizer of our own ------------------------------------------------
@@ -281,30 +270,19 @@ def test_writer_refuses_an_item_it_does_not_know(campaign):
 
 # ---- other readers ------------------------------------------------------------------------------
 
-WARNING = re.compile(r"error|warning|\*\*\*\*", re.I)
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_ghostscript_reads_without_error(files, name):
-    gs = tool("gs")
-    res = run([gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-dPDFSTOPONERROR", "-sDEVICE=nullpage", str(files[name])])
-    out = res.stdout + res.stderr
-    assert res.returncode == 0 and not WARNING.search(out), out
+    assert not ghostscript_complaints(files[name])
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_mupdf_cleans_without_warning(files, name, tmp_path):
-    mutool = tool("mutool")
-    res = run([mutool, "clean", "-s", str(files[name]), str(tmp_path / "clean.pdf")])
-    assert res.returncode == 0 and not res.stderr.strip() and not WARNING.search(res.stdout), res.stderr + res.stdout
+    assert not mupdf_complaints(files[name], tmp_path)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_qpdf_check_passes(files, name):
-    qpdf = tool("qpdf")
-    res = run([qpdf, "--check", str(files[name])])
-    assert res.returncode == 0, res.stdout + res.stderr
-    assert "No syntax or stream encoding errors" in res.stdout
+    assert not qpdf_complaints(files[name])
 
 
 # ---- three rasterisers paint the same picture ----------------------------------------------------
@@ -317,53 +295,14 @@ SUPERSAMPLE = 4
 MAX_MEAN_DIFF = 2 / 255
 
 
-def raster_gs(path: Path, out: Path):
-    from PIL import Image
-
-    gs = tool("gs")
-    png = out / "gs.png"
-    res = run([gs, "-q", "-dSAFER", "-dBATCH", "-dNOPAUSE", "-sDEVICE=png16m", f"-r{DPI * SUPERSAMPLE}",
-               "-dTextAlphaBits=4", "-dGraphicsAlphaBits=4", f"-sOutputFile={png}", str(path)])
-    assert res.returncode == 0, res.stderr
-    return Image.open(png).convert("RGB").reduce(SUPERSAMPLE)
-
-
-def raster_poppler(path: Path, out: Path):
-    from PIL import Image
-
-    pdftoppm = tool("pdftoppm")
-    res = run([pdftoppm, "-png", "-r", str(DPI * SUPERSAMPLE), "-singlefile", str(path), str(out / "poppler")])
-    assert res.returncode == 0, res.stderr
-    return Image.open(out / "poppler.png").convert("RGB").reduce(SUPERSAMPLE)
-
-
-def raster_pdfium(path: Path, out: Path):
-    pdfium = pytest.importorskip("pypdfium2", reason="pypdfium2 (a test dependency) is not installed")
-    doc = pdfium.PdfDocument(str(path))
-    try:
-        return doc[0].render(scale=DPI * SUPERSAMPLE / 72).to_pil().convert("RGB").reduce(SUPERSAMPLE)
-    finally:
-        doc.close()
-
-
-RASTERISERS = {"ghostscript": raster_gs, "poppler": raster_poppler, "pdfium": raster_pdfium}
-
-
-def mean_difference(a, b) -> float:
-    """Mean absolute difference per channel, 0..1, over the common area (sizes may differ by a pixel)."""
-    from PIL import ImageChops, ImageStat
-
-    assert abs(a.width - b.width) <= 1 and abs(a.height - b.height) <= 1, (a.size, b.size)
-    w, h = min(a.width, b.width), min(a.height, b.height)
-    diff = ImageChops.difference(a.crop((0, 0, w, h)), b.crop((0, 0, w, h)))
-    return sum(ImageStat.Stat(diff).mean) / 3 / 255
+RASTERISERS = ("ghostscript", "poppler", "pdfium")
 
 
 @pytest.mark.parametrize("design", DESIGNS)
 def test_three_rasterisers_agree(files, design, tmp_path):
     pytest.importorskip("PIL", reason="Pillow is not installed")
     path = files[f"design-{design}"]
-    images = {name: render(path, tmp_path) for name, render in RASTERISERS.items()}
+    images = {name: rasterise(name, path, tmp_path, DPI, SUPERSAMPLE) for name in RASTERISERS}
     names = list(images)
     diffs = {
         f"{a}/{b}": mean_difference(images[a], images[b]) for i, a in enumerate(names) for b in names[i + 1 :]
@@ -375,6 +314,6 @@ def test_three_rasterisers_agree(files, design, tmp_path):
 def test_the_comparison_sees_other_text(files, tmp_path):
     """Sensitivity: the same design with another slogan is far beyond the tolerance."""
     pytest.importorskip("PIL", reason="Pillow is not installed")
-    a = raster_pdfium(files["design-classic"], tmp_path)  # slogan 3
-    b = raster_pdfium(files["rgb"], tmp_path)  # slogan 4, same design, size and unit
+    a = rasterise("pdfium", files["design-classic"], tmp_path, DPI, SUPERSAMPLE)  # slogan 3
+    b = rasterise("pdfium", files["rgb"], tmp_path, DPI, SUPERSAMPLE)  # slogan 4, same design, size and unit
     assert mean_difference(a, b) > 2.5 * MAX_MEAN_DIFF
