@@ -24,7 +24,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from poster_gen import check
-from poster_gen.check import Problem, check_file, collect_files, read_png
+from poster_gen.check import (
+    Problem,
+    check_file,
+    collect_files,
+    limits,
+    read_direct,
+    read_png,
+    read_pypdf,
+)
+from poster_gen.check import png as check_png
 from poster_gen.errors import PosterGenError
 
 # ---------------------------------------------------------------------------
@@ -114,6 +123,9 @@ def messages(result) -> str:
     return " | ".join(p.message for p in result.errors)
 
 
+# both levels: the quick check reads these files with its direct reader, the full one with pypdf
+LEVELS = pytest.mark.parametrize("level", ["full", "quick"])
+
 # ---------------------------------------------------------------------------
 # a check in a child process: bounded in time and memory, measured
 
@@ -122,16 +134,17 @@ import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # a regression fails, it does not eat the machine
 from poster_gen.check import check_file
 t = time.monotonic()
-r = check_file(sys.argv[1])
+r = check_file(sys.argv[1], level=sys.argv[2])
 print(json.dumps({"status": r.status, "errors": [p.message for p in r.errors], "seconds": time.monotonic() - t,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 
-def check_in_child(path: Path, timeout: float = 60) -> dict:
+def check_in_child(path: Path, level: str = "full", timeout: float = 60) -> dict:
     pytest.importorskip("resource")
     try:
-        done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run([sys.executable, "-c", CHILD, str(path), level], capture_output=True, text=True,
+                              timeout=timeout)
     except subprocess.TimeoutExpired:
         pytest.fail(f"check of {path.name} ran for more than {timeout:g} s")
     assert done.returncode == 0, done.stderr[-2000:]
@@ -142,7 +155,8 @@ def check_in_child(path: Path, timeout: float = 60) -> dict:
 
 
 @pytest.mark.parametrize("case", ["itself", "a-b-a"])
-def test_forms_in_a_loop_fail_at_once(tmp_path, case):
+@LEVELS
+def test_forms_in_a_loop_fail_at_once(tmp_path, case, level):
     if case == "itself":  # 1.8 KB: before, check spun for many minutes
         extra = {5: form(200, b"X", 5)}
         shown = "objects 5 -> 5"
@@ -152,53 +166,59 @@ def test_forms_in_a_loop_fail_at_once(tmp_path, case):
     name = b"X" if case == "itself" else b"A"
     p = write(tmp_path, f"{case}.pdf", one_page(b"<< /XObject << /%s 5 0 R >> >>" % name, b"/%s Do" % name, extra))
     assert p.stat().st_size < 2500
-    r = check_in_child(p)
+    r = check_in_child(p, level)
     assert r["status"] == "fail"
     assert f"its forms draw one another in a loop ({shown})" in r["errors"][-1], r
     assert r["seconds"] < 5, r
 
 
-def test_forms_nested_too_deep_fail(tmp_path):
-    n = check.MAX_FORM_DEPTH + 4
+@LEVELS
+def test_forms_nested_too_deep_fail(tmp_path, level):
+    n = limits.MAX_FORM_DEPTH + 4
     extra = {5 + i: form(1, b"F", 6 + i) for i in range(n)}
     extra[5 + n] = stream(b"0 0 m", FORM)
-    r = check_file(write(tmp_path, "deep.pdf", one_page(b"<< /XObject << /F 5 0 R >> >>", b"/F Do", extra)))
+    p = write(tmp_path, "deep.pdf", one_page(b"<< /XObject << /F 5 0 R >> >>", b"/F Do", extra))
+    r = check_file(p, level=level)
     assert r.status == "fail"
-    assert f"forms inside forms more than {check.MAX_FORM_DEPTH} deep" in r.errors[-1].message
+    assert f"forms inside forms more than {limits.MAX_FORM_DEPTH} deep" in r.errors[-1].message
 
 
-def test_forms_that_expand_exponentially_fail_at_once(tmp_path):
+@LEVELS
+def test_forms_that_expand_exponentially_fail_at_once(tmp_path, level):
     """No loop, but each form draws the next 20 times, 6 levels: 64 million operations to draw."""
     extra = {5 + i: form(20, b"F", 6 + i) for i in range(6)}
     extra[11] = stream(b"1 0 0 rg", FORM)
     p = write(tmp_path, "fan.pdf", one_page(b"<< /XObject << /F 5 0 R >> >>", b"/F Do", extra))
-    r = check_in_child(p)
+    r = check_in_child(p, level)
     assert r["status"] == "fail"
-    assert f"the page's drawing has more than {check.MAX_DRAWING_OPS:,} operations" in r["errors"][-1], r
+    assert f"the page's drawing has more than {limits.MAX_DRAWING_OPS:,} operations" in r["errors"][-1], r
     assert r["seconds"] < 5, r
 
 
-def test_too_much_drawing_fails_before_it_is_parsed(tmp_path):
-    content = b"0 0 m 10 10 l S\n" * (check.MAX_CONTENT_BYTES // 16 + 1)
+@LEVELS
+def test_too_much_drawing_fails_before_it_is_parsed(tmp_path, level):
+    content = b"0 0 m 10 10 l S\n" * (limits.MAX_CONTENT_BYTES // 16 + 1)
     t = time.monotonic()
-    r = check_file(write(tmp_path, "big.pdf", one_page(content=content)))
+    r = check_file(write(tmp_path, "big.pdf", one_page(content=content)), level=level)
     assert time.monotonic() - t < 2
-    limit = f"{check.MAX_CONTENT_BYTES / check._MB:g} MB"
+    limit = f"{limits.MAX_CONTENT_BYTES / limits.MB:g} MB"
     assert r.errors[-1].message.startswith(f"the page's drawing is more than {limit} of operators"), messages(r)
 
 
-def test_a_form_drawn_twice_counts_twice(tmp_path):
+@LEVELS
+def test_a_form_drawn_twice_counts_twice(tmp_path, level):
     """Each form is parsed once, but its colours still count once per time it is drawn."""
     extra = {5: stream(b"1 0 0 rg 0 0 m", FORM)}
     p = write(tmp_path, "twice.pdf", one_page(b"<< /XObject << /F 5 0 R >> >>", b"/F Do /F Do 0 0 0 1 k", extra))
-    r = check_file(p, color="cmyk")
+    r = check_file(p, color="cmyk", level=level)
     assert r.facts["color_spaces"] == ["DeviceCMYK", "DeviceRGB"]
     assert any("DeviceRGB (2x)" in m.message for m in r.errors), messages(r)
 
 
-def test_colour_space_defined_through_itself_fails(tmp_path):
+@LEVELS
+def test_colour_space_defined_through_itself_fails(tmp_path, level):
     res = b"<< /ColorSpace << /CS0 [/Indexed /CS0 1 <000000FFFFFF>] >> >>"
-    r = check_file(write(tmp_path, "cs.pdf", one_page(res, b"/CS0 cs 0 sc")))
+    r = check_file(write(tmp_path, "cs.pdf", one_page(res, b"/CS0 cs 0 sc")), level=level)
     assert r.status == "fail"
     assert "a colour space is defined through more than 8 others (or through itself)" in r.errors[-1].message
 
@@ -207,32 +227,36 @@ def test_colour_space_defined_through_itself_fails(tmp_path):
 
 
 @pytest.mark.parametrize("where", ["unused", "content"])
-def test_flate_bomb_fails_in_bounded_memory(tmp_path, where):
+@LEVELS
+def test_flate_bomb_fails_in_bounded_memory(tmp_path, where, level):
     """2 MB that inflate to 2 GiB: before, check held all of it (4 GB of memory, or a MemoryError)."""
     bomb = stream(zero_bomb(2048), b"/Filter /FlateDecode")
     num = 5 if where == "unused" else 4
     p = write(tmp_path, "bomb.pdf", one_page(extra={num: bomb}))
     assert p.stat().st_size < 2_500_000
-    r = check_in_child(p)
+    r = check_in_child(p, level)
     assert r["status"] == "fail"
     assert r["errors"] == [f"stream {num} inflates to more than 64 MB (the limit for one stream); it is not a file "
                            "poster-gen wrote, so render it again"]
     assert r["peak_mb"] < 250 and r["seconds"] < 5, r
 
 
-def test_streams_that_inflate_too_much_in_all_fail(tmp_path):
+@LEVELS
+def test_streams_that_inflate_too_much_in_all_fail(tmp_path, level):
     """Each stream under the limit for one, together over the limit for a file."""
-    per = check.MAX_STREAM_BYTES // (1 << 20) - 4  # MiB, under the stream limit
-    count = check.MAX_PDF_INFLATED_BYTES // (per << 20) + 1
+    per = limits.MAX_STREAM_BYTES // (1 << 20) - 4  # MiB, under the stream limit
+    count = limits.MAX_PDF_INFLATED_BYTES // (per << 20) + 1
     bomb = stream(zero_bomb(per), b"/Filter /FlateDecode")
     p = write(tmp_path, "many.pdf", one_page(extra={5 + i: bomb for i in range(count)}))
-    r = check_file(p)
+    r = check_file(p, level=level)
     assert r.status == "fail"
     assert "streams inflate to more than 256 MB in all (the limit for one PDF)" in r.errors[-1].message
 
 
-def test_a_stream_with_a_filter_poster_gen_never_writes_fails(tmp_path):
-    r = check_file(write(tmp_path, "lzw.pdf", one_page(extra={5: stream(b"\x80\x0b\x60\x50", b"/Filter /LZWDecode")})))
+@LEVELS
+def test_a_stream_with_a_filter_poster_gen_never_writes_fails(tmp_path, level):
+    p = write(tmp_path, "lzw.pdf", one_page(extra={5: stream(b"\x80\x0b\x60\x50", b"/Filter /LZWDecode")}))
+    r = check_file(p, level=level)
     assert r.status == "fail" and "stream 5 uses the /LZWDecode filter, which poster-gen does not write" in messages(r)
 
 
@@ -281,7 +305,7 @@ def test_png_with_unreadable_itxt_is_a_metadata_problem(tmp_path):
 
 
 def test_png_with_too_many_chunks_fails(tmp_path, monkeypatch):
-    monkeypatch.setattr(check, "MAX_PNG_CHUNKS", 50)
+    monkeypatch.setattr(limits, "MAX_PNG_CHUNKS", 50)
     r = check_file(write(tmp_path, "chunks.png", png(*[chunk(b"tIME", bytes(7))] * 60)))
     assert r.status == "fail" and "more than 50 chunks" in r.errors[0].message
 
@@ -297,7 +321,7 @@ def test_interlaced_png_is_checked_whole(tmp_path):
     from PIL import Image
 
     ihdr = struct.pack(">IIBBBBB", 20, 10, 8, 2, 0, 0, 1)
-    size = check._png_data_size(20, 10, 8, 2, 1)  # seven passes, each row with its filter byte
+    size = check_png.png_data_size(20, 10, 8, 2, 1)  # seven passes, each row with its filter byte
     good = write(tmp_path, "adam7.png", png(ihdr=ihdr, data=zlib.compress(bytes(size))))
     with Image.open(good) as im:  # Pillow agrees: exactly that many bytes make the whole image
         im.load()
@@ -368,58 +392,69 @@ def sparse(path: Path, head: bytes, size: int) -> Path:
     return path
 
 
-def test_huge_files_are_refused_unread(tmp_path):
-    p = sparse(tmp_path / "huge.pdf", one_page(), check.MAX_PDF_BYTES + 1)
-    r = check_file(p)
+@LEVELS
+def test_huge_files_are_refused_unread(tmp_path, level):
+    p = sparse(tmp_path / "huge.pdf", one_page(), limits.MAX_PDF_BYTES + 1)
+    r = check_file(p, level=level)
     assert r.errors[0].message == ("the PDF is 64 MB, over the 64 MB limit for a poster-gen PDF; check that it is "
                                    "the right file")
-    p = sparse(tmp_path / "huge.png", png(), check.MAX_PNG_BYTES + 1)
-    assert "over the 2,000 MB limit for a poster-gen PNG" in check_file(p).errors[0].message
+    p = sparse(tmp_path / "huge.png", png(), limits.MAX_PNG_BYTES + 1)
+    assert "over the 2,000 MB limit for a poster-gen PNG" in check_file(p, level=level).errors[0].message
 
 
-def test_too_many_pages_are_refused(tmp_path):
-    n = check.MAX_PDF_PAGES + 20
+@LEVELS
+def test_too_many_pages_are_refused(tmp_path, level):
+    n = limits.MAX_PDF_PAGES + 20
     kids = b" ".join(b"%d 0 R" % (10 + i) for i in range(n))
     objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n),
                4: stream(b"0 0 m")}
     objects.update({10 + i: b"<< /Type /Page /Parent 2 0 R " + BOXES + b" /Contents 4 0 R >>" for i in range(n)})
-    r = check_file(write(tmp_path, "pages.pdf", pdf(objects)))
-    assert [p.message for p in r.errors] == ["has more than 100 pages; a poster-gen artwork has one"]
+    r = check_file(write(tmp_path, "pages.pdf", pdf(objects)), level=level)
+    why = "has more than 100 pages, the limit for one PDF (a poster-gen artwork has one page, an order form a few)"
+    assert [p.message for p in r.errors] == [f"{why}; check that it is the right file"]
 
 
-def test_page_tree_loop_is_refused(tmp_path):
+@LEVELS
+def test_page_tree_loop_is_refused(tmp_path, level):
     objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: b"<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>",
                3: b"<< /Type /Page /Parent 2 0 R " + BOXES + b" /Contents 4 0 R >>", 4: stream(b"0 0 m")}
-    r = check_file(write(tmp_path, "loop.pdf", pdf(objects)))
+    r = check_file(write(tmp_path, "loop.pdf", pdf(objects)), level=level)
     assert r.status == "fail"
     assert r.errors[-1].message == "damaged PDF: its page tree reaches object 2 twice (a loop); render it again"
 
 
-def test_too_many_objects_are_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(check, "MAX_PDF_OBJECTS", 10)
-    r = check_file(write(tmp_path, "objects.pdf", one_page(extra={5 + i: b"0" for i in range(20)})))
+@LEVELS
+def test_too_many_objects_are_refused(tmp_path, monkeypatch, level):
+    monkeypatch.setattr(limits, "MAX_PDF_OBJECTS", 10)
+    p = write(tmp_path, "objects.pdf", one_page(extra={5 + i: b"0" for i in range(20)}))
+    r = check_file(p, level=level)
     assert r.status == "fail" and "has more than 10 objects" in r.errors[-1].message
 
 
-def test_what_pypdf_raises_on_is_a_file_problem(tmp_path):
-    r = check_file(write(tmp_path, "box.pdf", one_page(page=b"/MediaBox [0 0 /x 100]")))
+@LEVELS
+def test_what_pypdf_raises_on_is_a_file_problem(tmp_path, level):
+    r = check_file(write(tmp_path, "box.pdf", one_page(page=b"/MediaBox [0 0 /x 100]")), level=level)
     assert r.status == "fail" and r.errors[-1].message.startswith("damaged PDF (ValueError: ")
 
 
-def test_reading_a_pdf_stops_at_the_time_limit(tmp_path, monkeypatch):
+@LEVELS
+def test_reading_a_pdf_stops_at_the_time_limit(tmp_path, monkeypatch, level):
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         pytest.skip("the alarm works in the main thread on POSIX")
 
-    def slow(reader, data):  # stands for pypdf taking forever on some hostile structure
+    def slow(*args):  # stands for a parser taking forever on some hostile structure
         end = time.monotonic() + 20
         while time.monotonic() < end:
             pass
         return ""
 
-    monkeypatch.setattr(check, "_xref_damage", slow)
-    monkeypatch.setattr(check, "MAX_PDF_SECONDS", 0.3)
+    if level == "full":
+        monkeypatch.setattr(read_pypdf, "_xref_damage", slow)
+    else:
+        monkeypatch.setattr(read_direct, "_xref", slow)
+    monkeypatch.setattr(limits, "MAX_PDF_SECONDS", 0.3)
     t = time.monotonic()
-    r = check_file(write(tmp_path, "slow.pdf", one_page()))
+    r = check_file(write(tmp_path, "slow.pdf", one_page()), level=level)
     assert time.monotonic() - t < 3
     assert r.errors[-1].message == ("reading it took more than 0.3 s (the limit for one PDF); it is not a file "
                                     "poster-gen wrote, so render it again")
@@ -454,7 +489,7 @@ def test_a_callers_earlier_alarm_is_not_delayed(tmp_path, monkeypatch):
             pass
         return ""
 
-    monkeypatch.setattr(check, "_xref_damage", slow)
+    monkeypatch.setattr(read_pypdf, "_xref_damage", slow)
     previous = signal.signal(signal.SIGALRM, lambda signum, frame: fired.append(time.monotonic()))
     t = time.monotonic()
     signal.setitimer(signal.ITIMER_REAL, 0.3)
@@ -486,17 +521,18 @@ def mangled_pdf(draw) -> bytes:
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=mangled_pdf())
-def test_check_never_raises_on_a_mangled_pdf(tmp_path, data):
+@LEVELS
+def test_check_never_raises_on_a_mangled_pdf(tmp_path, data, level):
     t = time.monotonic()
-    r = check_file(write(tmp_path, "fuzz.pdf", data))
-    assert time.monotonic() - t < check.MAX_PDF_SECONDS + 1
-    assert all("\n" not in p.message and len(p.message) <= check.MAX_MESSAGE_CHARS for p in r.problems)
+    r = check_file(write(tmp_path, "fuzz.pdf", data), level=level)
+    assert time.monotonic() - t < limits.MAX_PDF_SECONDS + 1
+    assert all("\n" not in p.message and len(p.message) <= limits.MAX_MESSAGE_CHARS for p in r.problems)
 
 
 def test_messages_are_one_line():
     p = Problem("text", "shows «a\nb\rc\u2028d»" + "x" * 5000)
     assert "\n" not in p.message and "\r" not in p.message and p.message.startswith("shows «a b c d»")
-    assert len(p.message) == check.MAX_MESSAGE_CHARS
+    assert len(p.message) == limits.MAX_MESSAGE_CHARS
 
 
 # ---- folders and links --------------------------------------------------------------------

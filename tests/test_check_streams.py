@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfWriter
 from pypdf.generic import (
     ArrayObject,
@@ -22,7 +24,8 @@ from pypdf.generic import (
 
 from poster_gen import i18n
 from poster_gen.api import make_job, render_job
-from poster_gen.check import _content_problem, _parse_content, check_file, format_report
+from poster_gen.check import check_file, format_report
+from poster_gen.check.content import content_problem, parse_content
 from poster_gen.pdf import PdfOptions
 
 UNIT, SLOGAN, SIZE = "tt-dong-mo", "4", "ap-phich-a3"
@@ -153,7 +156,7 @@ def test_a_form_xobject_is_checked_too(pdfs, campaign, tmp_path):
 
 
 def ops_of(data: bytes) -> list[tuple[list, bytes]]:
-    ops, why = _parse_content(data)
+    ops, why = parse_content(data)
     assert why == "", why
     return [(operands, op) for operands, op, _at in ops]
 
@@ -162,7 +165,7 @@ def test_literal_strings_with_escapes_and_balanced_parentheses():
     ops = ops_of(rb"BT (a\)b(c)d\\) Tj (\(\101\12x\
 y) Tj ((())) Tj ET")
     assert [o for o, op in ops if op == b"Tj"] == [[b"a)b(c)d\\"], [b"(A\nxy"], [b"(())"]]
-    assert _content_problem(_parse_content(rb"BT (a\)b(c)d\\) Tj ET")[0]) == ""
+    assert content_problem(parse_content(rb"BT (a\)b(c)d\\) Tj ET")[0]) == ""
 
 
 def test_hex_strings_names_arrays_and_dictionaries():
@@ -184,11 +187,11 @@ def test_inline_images_are_skipped_whole():
     ops = ops_of(data)
     assert [op for _o, op in ops] == [b"q", b"BI", b"Q"]
     assert ops[1][0][-1] == {"/W": 3, "/H": 1, "/BPC": 8, "/CS": "/G"}
-    assert _content_problem(_parse_content(data)[0]) == ""
+    assert content_problem(parse_content(data)[0]) == ""
     # filtered: it ends at an EI that operators follow
     ops = ops_of(b"q BI /W 2 /H 1 /BPC 8 /CS /RGB /F /AHx ID 00ff00ff00ff> EI Q")
     assert [op for _o, op in ops] == [b"q", b"BI", b"Q"]
-    _ops, why = _parse_content(b"q BI /W 2 /H 1 /F /AHx ID 00ff")
+    _ops, why = parse_content(b"q BI /W 2 /H 1 /F /AHx ID 00ff")
     assert "inline image at byte 2 has no end ('EI')" in why
 
 
@@ -219,14 +222,14 @@ def test_inline_images_are_skipped_whole():
     (b"[" * 40 + b"]" * 40 + b" d", "nested more than 32 deep"),
 ])
 def test_problems_of_a_stream(data, expected):
-    ops, why = _parse_content(data)
-    why = why or _content_problem(ops)
+    ops, why = parse_content(data)
+    why = why or content_problem(ops)
     assert (expected in why) if expected else why == "", why
 
 
 @pytest.mark.skipif(not (i18n.LOCALE_DIR / "vi" / "LC_MESSAGES" / "poster_gen.mo").is_file(),
                     reason="the catalogs are compiled at build time (hatch_build.py)")
-def test_a_content_problem_is_reported_in_vietnamese(pdfs, campaign, tmp_path):
+def test_acontent_problem_is_reported_in_vietnamese(pdfs, campaign, tmp_path):
     dst = rewrite(pdfs["rgb"], tmp_path / "vi.pdf", _replace_once(b"1 0 0 1 0 0 cm", b"1 0 0 1 0 cm"))
     assert i18n.set_language("vi") == "vi"
     try:
@@ -237,3 +240,67 @@ def test_a_content_problem_is_reported_in_vietnamese(pdfs, campaign, tmp_path):
     assert errors == [("luồng nội dung của trang 1: 'cm' ở byte 10 cần 6 số, nhưng có 5 toán hạng (1 0 0 1 0); "
                       "tệp đã hỏng: hãy xuất lại")], errors
     assert [p.code for p in r.errors] == ["content"]
+
+
+# ---- the fast path gives the tokenizer's answer ---------------------------------------------------
+
+_TOKENS = [b"0", b"1", b"-2.5", b".5", b"5.", b"+3", b"1.2.3", b"/F1", b"/F#41", b"/", b"(a)", b"(a\\)b)", b"(a(b)c)",
+           b"(\\101\\12)", b"<41 42>", b"<4G>", b"[1 2]", b"[(a) -3 <00>]", b"[]", b"[/a]", b"[[1]]", b"[1K]",
+           b"<< /A 1 >>", b"true", b"false", b"null", b"BI /W 1 /H 1 /BPC 8 /CS /G ID \x00 EI", b"% note\n", b"\n",
+           b"\t", b"{", b"]", b")", b">", b"q", b"Q", b"BT", b"ET", b"BX", b"EX", b"BMC", b"BDC", b"EMC", b"cm",
+           b"re", b"f", b"S", b"rg", b"k", b"K", b"cs", b"sc", b"scn", b"Do", b"Tf", b"Tj", b"TJ", b"d", b"J",
+           b"foo", b"1K", b"'", b'"', b"Td", b"gs", b"sh", b"w", b"m", b"l", b"%(}}", b"%q", b"% (a)"]
+# a comment is never cut short to make a token of its end: "%(}}" then a newline and ")" is not the string "(}}\n)"
+_TRICKY = [b"BT %(}}\n) Tj ET", b"q %x Q\nQ", b"BT %(abc\n) Tj ET", b"BT % [(a)\n] TJ ET"]
+
+
+@st.composite
+def content_streams(draw) -> bytes:
+    words = draw(st.lists(st.sampled_from(_TOKENS), max_size=40))
+    seps = draw(st.lists(st.sampled_from([b" ", b"\n", b"", b"\r\n"]), min_size=len(words), max_size=len(words)))
+    return b"".join(w + s for w, s in zip(words, seps))
+
+
+_DRAW = [b"1 0 0 1 0 0 cm", b"0 0 10 10 re f", b"1 0.5 0 rg", b"0 0 0 1 k", b"1 1 1 1 K", b"/CS0 cs 0.5 sc", b"/P0 scn",
+         b"/Fm1 Do", b"/GS1 gs", b"[3 1] 0 d", b"1 J", b"0.5 w", b"0 0 m 10 10 l S", b"% a comment\n"]
+_TEXT = [b"/F1+0 12 Tf", b"1 0 0 1 5 5 Tm", b"[(\\001) -20 (\\002)] TJ", b"(a) Tj", b"<0041> Tj", b"2 2 Td", b"T*"]
+
+
+@st.composite
+def valid_streams(draw, depth: int = 0) -> bytes:
+    parts = []
+    for _ in range(draw(st.integers(0, 6))):
+        kind = draw(st.sampled_from(["draw", "text", "q"] if depth < 3 else ["draw", "text"]))
+        if kind == "draw":
+            parts.append(draw(st.sampled_from(_DRAW)))
+        elif kind == "text":
+            parts.append(b"BT " + b" ".join(draw(st.lists(st.sampled_from(_TEXT), max_size=4))) + b" ET")
+        else:
+            parts.append(b"q " + draw(valid_streams(depth + 1)) + b" Q")
+    return draw(st.sampled_from([b" ", b"\n"])).join(parts)
+
+
+def _names(ops):
+    return [(op, at, [v for v in operands if isinstance(v, str)]) for operands, op, at in ops]
+
+
+@settings(max_examples=800, deadline=None)
+@given(data=st.one_of(content_streams(), valid_streams(), st.sampled_from(_TRICKY)))
+def test_the_fast_path_answers_as_the_tokenizer(data):
+    from poster_gen.check.content import checked_ops
+
+    ops, why = parse_content(data)
+    why = why or content_problem(ops)
+    fast_ops, fast_why = checked_ops(data)
+    assert fast_why == why
+    if not why:
+        assert _names(fast_ops) == _names(ops)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=valid_streams())
+def test_valid_streams_take_the_fast_path(data):
+    from poster_gen.check.content import _fast_ops, checked_ops
+
+    assert _fast_ops(data) is not None, data
+    assert checked_ops(data)[1] == "", data

@@ -152,10 +152,10 @@ def untranslated_literals(source: str) -> list[tuple[int, str]]:
     return out
 
 
-USER_FACING = [p for p in sorted(PACKAGE.glob("*.py")) if p.name not in {"i18n.py", "__main__.py"}]
+USER_FACING = [p for p in sorted(PACKAGE.rglob("*.py")) if p.name not in {"i18n.py", "__main__.py"}]
 
 
-@pytest.mark.parametrize("path", USER_FACING, ids=[p.name for p in USER_FACING])
+@pytest.mark.parametrize("path", USER_FACING, ids=[p.relative_to(PACKAGE).as_posix() for p in USER_FACING])
 def test_no_user_facing_text_is_left_untranslated(path):
     found = untranslated_literals(path.read_text(encoding="utf-8"))
     assert not found, f"{path.name}: texts shown to the user without _():\n" + "\n".join(f"  line {n}: {t}" for n, t in found)

@@ -17,7 +17,7 @@ from poster_gen.i18n import _
 
 MAX_PIXELS = 1_500_000_000  # poster-gen's own limit for any raster it writes
 _LZW = 5
-# problem codes, as check.py's
+# problem codes, as Code's (with one of its own, "tiff")
 READ, DPI, COLOR, TIFF, METADATA, SIZE = "read", "dpi", "color", "tiff", "metadata", "size"
 
 
@@ -86,9 +86,10 @@ def check_raster(path: Path, kind: str) -> tuple[list, dict]:
                 want = (round(w_mm / 25.4 * facts["dpi"]), round(h_mm / 25.4 * facts["dpi"]))
                 got = (facts["width_px"], facts["height_px"])
                 if any(abs(a - b) > 1 for a, b in zip(got, want)):
-                    problems.append((SIZE, _("{w} x {h} px, but {wmm} x {hmm} mm at {dpi} dpi is {ew} x {eh} px").format(
+                    why = _("{w} x {h} px, but {wmm} x {hmm} mm at {dpi} dpi is {ew} x {eh} px").format(
                         w=got[0], h=got[1], wmm=f"{w_mm:g}", hmm=f"{h_mm:g}", dpi=f"{facts['dpi']:g}", ew=want[0],
-                        eh=want[1])))
+                        eh=want[1])
+                    problems.append((SIZE, why))
     else:
         if facts.get("mode") != "RGB":
             problems.append((COLOR, _("the JPEG is {mode}, expected RGB").format(mode=facts.get("mode"))))
