@@ -1,27 +1,39 @@
-"""The proof sheet: OUT/index.html to review a whole batch in a browser.
+"""The proof sheet: OUT/index.html and a page per unit, to review a whole batch in a browser.
 
-It reads OUT/manifest.json, draws a small preview of every artwork from its
-scene (never by shrinking the print PNG) into OUT/_proof/, and writes one
-HTML page from the packaged ``templates/proof.html.j2``, rendered in the
-sandbox (sandbox.py) with autoescaping on.
+It reads OUT/manifest.json, draws a small preview of every artwork from its scene (never by
+shrinking the print PNG) into OUT/_proof/<unit>/, and writes from the packaged
+``templates/proof.html.j2``, rendered in the sandbox (sandbox.py) with autoescaping on:
 
-The manifest is read as if a stranger wrote it: its shape is checked, links
-on the page are only relative paths to files inside OUT, and nothing is
-written or deleted outside OUT/_proof (a link there is refused). Previews are
-deleted only when this tool made them, as recorded in OUT/_proof/previews.json.
+- ``OUT/index.html``: the campaign's totals (units, artworks, copies, material area, and the
+  cost when prices are known), the units with a problem first, then every unit grouped by
+  province and by kind (xã, phường, đặc khu...) with its counts, each linking to its page;
+- ``OUT/_proof/u/<unit>.html``: that unit's artworks, at most ``PAGE_PREVIEWS`` a page (then
+  ``<unit>~2.html``, ``<unit>~3.html``...; '~' is never in an id), each with its preview, lines
+  as set, legibility, preflight status, copies, area and cost.
+
+A page stays light at any scale: the index shows no image, a unit page at most 200, and they load
+as they scroll into view (``loading="lazy"`` with their size given). A preview is drawn once: its
+name carries a key made from the artwork's fingerprint (the manifest's ``hash``), so a re-run
+reuses it and a changed artwork gets a new one.
+
+The manifest is read as if a stranger wrote it: its shape is checked, links on the pages are only
+relative paths to files inside OUT, and nothing is written or deleted outside OUT/_proof (a link
+there is refused). Previews and unit pages are deleted only when this tool made them, as recorded
+in OUT/_proof/previews.json.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
 import re
-from collections import Counter
+import stat
+from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
-from pathlib import Path
-from pathlib import PurePosixPath
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from PIL import Image, features
@@ -31,17 +43,38 @@ from poster_gen.errors import OutputError, PosterGenError
 from poster_gen.i18n import N_, _
 from poster_gen.limits import InputLimitError, read_json
 from poster_gen.output import atomic_write
+from poster_gen.records import CheckRecord, ManifestEntry, Problem
 from poster_gen.scene import Scene
 from poster_gen.sizes import KINDS, MM_PER_INCH
 
 PROOF_DIR = "_proof"
-PREVIEW_INDEX = "previews.json"  # the previews this tool made, so it deletes only those
+PAGES_DIR = "u"  # OUT/_proof/u/<unit>.html
+PREVIEW_INDEX = "previews.json"  # the previews and pages this tool made, so it deletes only those
 INDEX = "index.html"
+PAGE_PREVIEWS = 200  # previews on one unit page at most
 MAX_PREVIEW_INDEX_BYTES = 64 * 1024 * 1024
+MAX_LISTED_FAILURES = 100  # jobs a batch could not render, listed on the index (the rest counted)
 PREVIEW_AREA_PX = 400 * 300  # about 400 px wide for a pano
 PREVIEW_MAX_SIDE_PX = 900
+# part of every preview's key: change it when previews are drawn differently, so all are drawn again
+PREVIEW_VERSION = "1"
 # a date as the page shows it: ISO 8601 in English, day/month/year in Vietnamese
 DATE_FORMAT = N_("{year:04d}-{month:02d}-{day:02d}")
+
+# The kinds of unit, as the campaign file names them (init writes xa, phuong, dac-khu), in the
+# order the index lists them; a kind not listed here is shown as written, after these.
+UNIT_KINDS = {
+    "xa": N_("Communes"),
+    "phuong": N_("Wards"),
+    "dac-khu": N_("Special zones"),
+    "thi-tran": N_("Townships"),
+    "co-quan": N_("Agencies"),
+    "su-nghiep": N_("Public service units"),
+    "to-chuc": N_("Organisations"),
+}
+OTHER_UNITS = N_("Other units")
+# a unit without a kind: its kind from the first words of its name
+_NAME_KINDS = (("xa ", "xa"), ("phuong ", "phuong"), ("dac khu ", "dac-khu"), ("thi tran ", "thi-tran"))
 
 
 # ---- previews ----------------------------------------------------------------
@@ -89,11 +122,13 @@ def save_preview(img: Image.Image, path: Path) -> None:
             img.quantize(64).save(fh, "PNG", optimize=True)
 
 
-# ---- what the page shows ------------------------------------------------------
+# ---- what the pages show ------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ProofItem:
+    """One artwork as its unit page shows it."""
+
     anchor: str
     unit: str
     slogan_id: str
@@ -109,39 +144,120 @@ class ProofItem:
     viewing_m: float | None
     verdict: str  # ok | small | unknown
     warnings: tuple[str, ...]
-    links: tuple[tuple[str, str, bool], ...]  # (label, href, file exists)
-    preview: str | None  # href of the preview image
+    links: tuple[tuple[str, str, bool], ...]  # (label, href from OUT, file exists)
+    preview: str | None  # href of the preview image, from OUT
     preview_w: int = 0
     preview_h: int = 0
     heading_cap_mm: float | None = None
     occasion_cap_mm: float | None = None
     preview_error: str = ""
     check_status: str = ""  # pass | fail | draft | "" (not checked)
-    check_errors: tuple[str, ...] = ()
-    check_warnings: tuple[str, ...] = ()
+    check_errors: tuple[str, ...] = ()  # its files' preflight errors (their warnings are in ``warnings``)
     # (label, value) of manifest file entries that are not files inside OUT: shown as text, never as links
     refused_links: tuple[tuple[str, str], ...] = ()
     required_note: str = ""  # "(needs 8 mm at 1 m)" in the user's language, or "" when not measured
+    copies: int = 1
+    quantity: Quantity | None = None  # material, area and cost of all its copies, when known
+    page: str = ""  # the unit page it is on, from OUT: "_proof/u/<unit>.html"
+    opens: str = ""  # what its preview links to, from OUT: its PNG, else its first file, else itself
 
     @property
-    def needs_attention(self) -> bool:
-        return (
-            self.verdict != "ok" or self.check_status == "fail" or bool(self.preview_error)
-            or not all(e for _, _, e in self.links) or bool(self.refused_links)
-        )
+    def missing_files(self) -> int:
+        return sum(not ok for _, _, ok in self.links)
+
+    @property
+    def has_problem(self) -> bool:
+        """Something to fix before printing (a slogan below the recommended size is shown apart)."""
+        return (self.check_status == "fail" or bool(self.preview_error) or bool(self.missing_files)
+                or bool(self.refused_links))
 
 
 @dataclass(frozen=True)
-class ProofGroup:
-    unit: str
+class Quantity:
+    """What printing all copies of one artwork (or of several) takes, as the pages show it: from the
+    order lines of ``quantities.py``, the same figures as ``poster-gen order``."""
+
+    material: str = ""
+    area_m2: float | None = None  # the printed material (hem and bleed included) of all copies
+    amount: int | None = None  # VND, None when not priced
+    sheet: str = ""  # "3006 × 2006 mm printed", when the printed sheet is larger than the finished size
+    price_text: str = ""  # "45.000 ₫/m²"
+
+    @property
+    def area_text(self) -> str:
+        return format_area(self.area_m2) if self.area_m2 is not None else ""
+
+    @property
+    def amount_text(self) -> str:
+        return format_money(self.amount) if self.amount is not None else ""
+
+
+@dataclass(frozen=True)
+class UnitPage:
+    """One unit on the proof: its counts, where it is grouped and the pages its artworks are on."""
+
+    id: str
     name: str
-    items: tuple[ProofItem, ...]
+    group: str  # the province ("Tỉnh Lạng Sơn"), or "" when not known
+    kind: str
+    kind_label: str
+    pages: tuple[str, ...]  # file names under OUT/_proof/u/
+    artworks: int
+    copies: int
+    check_failed: int = 0
+    small: int = 0
+    preview_failures: int = 0
+    missing_files: int = 0
+    refused_links: int = 0
+    total: Quantity | None = None
+
+    @property
+    def href(self) -> str:
+        """The unit's first page, from OUT."""
+        return _href(f"{PROOF_DIR}/{PAGES_DIR}/{self.pages[0]}")
+
+    @property
+    def problems(self) -> int:
+        return self.check_failed + self.preview_failures + self.missing_files + self.refused_links
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.problems or self.small)
+
+
+@dataclass(frozen=True)
+class KindGroup:
+    kind: str
+    label: str
+    units: tuple[UnitPage, ...]
+
+    @property
+    def artworks(self) -> int:
+        return sum(u.artworks for u in self.units)
+
+
+@dataclass(frozen=True)
+class UnitGroup:
+    """The units of one province (or of the campaign, when no province is known), by kind."""
+
+    label: str
+    kinds: tuple[KindGroup, ...]
+
+    @property
+    def units(self) -> int:
+        return sum(len(k.units) for k in self.kinds)
+
+    @property
+    def artworks(self) -> int:
+        return sum(k.artworks for k in self.kinds)
 
 
 @dataclass
 class ProofReport:
     index: Path
     artworks: int = 0
+    units: int = 0
+    pages: int = 0
     previews_made: int = 0
     previews_reused: int = 0
     preview_failures: int = 0
@@ -150,55 +266,13 @@ class ProofReport:
 
 
 def _href(rel: str) -> str:
-    return quote(PurePosixPath(rel).as_posix(), safe="/")
+    """A relative '/'-separated path as a URL path."""
+    return quote(rel, safe="/~")
 
 
-_STATUSES = ("pass", "fail", "draft")
-
-
-def _messages(raw) -> list[str]:
-    out = []
-    for m in raw if isinstance(raw, list) else [raw] if raw else []:
-        if isinstance(m, dict):
-            text = m.get("message") or json.dumps(m, ensure_ascii=False)
-            code = m.get("code")
-            out.append(f"{code}: {text}" if code else str(text))
-        else:
-            out.append(str(m))
-    return out
-
-
-def _check_messages(raw) -> tuple[str, list[str], list[str]]:
-    """(status, errors, warnings) from a manifest entry's "check" value, in any of
-    the shapes a preflight may leave: a FileCheck dict, a list of them, or
-    {"failures": [...]}. Anything else a hand may have written is shown, not trusted."""
-    if raw is None:
-        return "", [], []
-    if isinstance(raw, list):
-        parts = [_check_messages(r) for r in raw]
-        errs = [m for _, e, _ in parts for m in e]
-        warns = [m for _, _, w in parts for m in w]
-        states = {st for st, _, _ in parts}
-        status = "fail" if (errs or "fail" in states) else "draft" if "draft" in states else "pass" if states - {""} else ""
-        return status, errs, warns
-    if isinstance(raw, dict):
-        errs = _messages(raw.get("errors")) + _messages(raw.get("failures")) + _messages(raw.get("problems"))
-        warns = _messages(raw.get("warnings"))
-        prefix = f"{PurePosixPath(str(raw['file'])).suffix.lstrip('.').upper()}: " if raw.get("file") else ""
-        errs = [prefix + m for m in errs]
-        warns = [prefix + m for m in warns]
-        status = raw.get("status")
-        if status not in _STATUSES:
-            status = "fail" if errs or raw.get("ok") is False else "pass"
-        return status, errs, warns
-    if isinstance(raw, str):
-        return "fail", [raw], []
-    return "", [], []
-
-
-def _anchor(entry: dict, used: set[str]) -> str:
+def _anchor(entry: ManifestEntry, used: set[str]) -> str:
     base = "a-" + "-".join(
-        "".join(ch if ch.isalnum() else "-" for ch in str(entry.get(k, ""))) for k in ("unit", "size", "slogan", "design")
+        "".join(ch if ch.isalnum() else "-" for ch in str(v)) for v in (entry.unit, entry.size, entry.slogan, entry.design)
     )
     name, i = base, 1
     while name in used:
@@ -208,9 +282,36 @@ def _anchor(entry: dict, used: set[str]) -> str:
     return name
 
 
+# ---- numbers as the reader writes them ------------------------------------------------
+
+
+def _separators() -> tuple[str, str]:
+    """(thousands, decimal): 1.234.567 and 12,5 in Vietnamese; 1,234,567 and 12.5 in English."""
+    return (".", ",") if i18n.language() == "vi" else (",", ".")
+
+
+def format_int(n: int) -> str:
+    thousands, _decimal = _separators()
+    return f"{n:,}".replace(",", thousands)
+
+
+def format_area(m2: float) -> str:
+    """Square metres to two decimals at most, trailing zeros dropped: 12,5 m²; 0,13 m²; 6 m²."""
+    thousands, decimal = _separators()
+    text = f"{m2:,.2f}".rstrip("0").rstrip(".")
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands) + " m²"
+
+
+def format_money(vnd: int) -> str:
+    """Đồng without decimals: 1.234.567 ₫."""
+    return f"{format_int(int(vnd))} ₫"
+
+
 # ---- paths: only inside OUT ---------------------------------------------------------
 
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
+_MADE_PREVIEW = re.compile(r"[A-Za-z0-9._-]+/[A-Za-z0-9._-]+\.(?:webp|png)")
+_MADE_PAGE = re.compile(re.escape(PAGES_DIR) + r"/[A-Za-z0-9._-]+(?:~[0-9]+)?\.html")
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -222,11 +323,12 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def _file_in_out(out: Path, rel) -> str | None:
+def _file_in_out(out: Path, rel, folders: dict[str, bool] | None = None) -> str | None:
     """``rel`` when it is a relative path (with '/') to a file inside OUT, else None.
 
     A hand-edited manifest may hold "https://…", "javascript:…", "/etc/passwd"
-    or "../../x": none of those may become a link on the page.
+    or "../../x": none of those may become a link on the page. ``folders`` caches,
+    for a run, whether each folder lies inside OUT once its links are resolved.
     """
     if not isinstance(rel, str) or not rel or len(rel) > 1000 or not rel.isprintable():
         return None
@@ -234,7 +336,16 @@ def _file_in_out(out: Path, rel) -> str | None:
         return None
     if any(part in ("", ".", "..") for part in rel.split("/")):
         return None
-    return rel if _inside(out / rel, out) else None
+    folder = rel.rpartition("/")[0]
+    inside = None if folders is None else folders.get(folder)
+    if inside is None:
+        inside = _inside(out / folder, out) if folder else True
+        if folders is not None:
+            folders[folder] = inside
+    if not inside:
+        return None
+    path = os.path.join(out, rel)
+    return rel if not os.path.islink(path) or _inside(Path(path), out) else None
 
 
 def _refuse_link(link: Path, out: Path) -> None:
@@ -264,35 +375,61 @@ def _check_writable(folder: Path, proof_dir: Path, out: Path) -> None:
             folder=folder, out=out))
 
 
-def _preview_name(entry: dict, files: list[str], ext: str) -> str:
-    """``<unit>/<stem>.<ext>`` under OUT/_proof: made only of safe characters."""
-    stem = PurePosixPath(files[0]).stem if files else (
-        f"{entry['size']}_{entry.get('slogan', '')}_{entry.get('design', '')}"
-    )
+def _preview_name(entry: ManifestEntry, files: list[str], ext: str) -> str:
+    """``<unit>/<stem>[.<key>].<ext>`` under OUT/_proof, made only of safe characters.
+
+    ``key`` comes from the artwork's fingerprint: the same artwork keeps its preview, a changed
+    one (another text, design, size, campaign) gets a new name. An entry without a fingerprint
+    (a hand-made manifest) has no key; its preview is drawn again when its files are newer."""
+    stem = PurePosixPath(files[0]).stem if files else f"{entry.size}_{entry.slogan}_{entry.design}"
     stem = _SAFE_NAME.sub("-", stem).lstrip(".") or "preview"
-    return f"{entry['unit']}/{stem}.{ext}"
+    if entry.hash:
+        key = hashlib.sha256(f"{entry.hash}\x1f{PREVIEW_VERSION}".encode("utf-8", "replace")).hexdigest()[:12]
+        stem = f"{stem}.{key}"
+    return f"{entry.unit}/{stem}.{ext}"
 
 
-def _read_preview_index(proof_dir: Path) -> list[str]:
-    """What an earlier run recorded as made by it; a damaged index counts as empty."""
+@dataclass
+class _Made:
+    """What an earlier run recorded as made by it: previews (with their pixel size and bytes) and pages."""
+
+    previews: dict[str, tuple[int, int, int] | None] = field(default_factory=dict)
+    pages: list[str] = field(default_factory=list)
+
+
+def _read_preview_index(proof_dir: Path) -> _Made:
+    """A damaged index counts as empty (nothing is reused, nothing deleted)."""
     path = proof_dir / PREVIEW_INDEX
     if not path.is_file() or path.is_symlink():
-        return []
-    try:
-        data = read_json(path, "preview index", MAX_PREVIEW_INDEX_BYTES)
-    except (PosterGenError, ValueError):
-        return []
-    made = data.get("previews") if isinstance(data, dict) else None
-    return [p for p in made if isinstance(p, str)] if isinstance(made, list) else []
+        return _Made()
+    try:  # this tool's own file, but read as a stranger's: bounded, and damage counts as empty
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_PREVIEW_INDEX_BYTES + 1)
+        data = json.loads(raw) if len(raw) <= MAX_PREVIEW_INDEX_BYTES else None
+    except (OSError, ValueError, RecursionError):
+        return _Made()
+    if not isinstance(data, dict):
+        return _Made()
+    names, sizes, pages = data.get("previews"), data.get("sizes"), data.get("pages")
+    sizes = sizes if isinstance(sizes, dict) else {}
+    made = _Made()
+    for rel in names if isinstance(names, list) else []:
+        if isinstance(rel, str):
+            v = sizes.get(rel)
+            ok = (isinstance(v, list) and len(v) == 3 and all(type(x) is int and x > 0 for x in v[:2])
+                  and type(v[2]) is int)
+            made.previews[rel] = (v[0], v[1], v[2]) if ok else None
+    made.pages = [p for p in pages if isinstance(p, str)] if isinstance(pages, list) else []
+    return made
 
 
-def _prune_previews(proof_dir: Path, old: list[str], keep: set[str]) -> None:
-    """Delete the previews an earlier run made that this run does not show.
+def _prune(proof_dir: Path, old: list[str], keep: set[str], shape: re.Pattern) -> None:
+    """Delete what an earlier run made (previews, pages) that this run did not.
 
-    Only names of the shape this tool writes (``unit/stem.webp|png``), only
-    regular files inside OUT/_proof, never through a link."""
+    Only names of the shape this tool writes, only regular files inside OUT/_proof, never through
+    a link."""
     for rel in old:
-        if rel in keep or not re.fullmatch(r"[A-Za-z0-9._-]+/[A-Za-z0-9._-]+\.(webp|png)", rel) or ".." in rel:
+        if rel in keep or not shape.fullmatch(rel) or ".." in rel:
             continue
         path = proof_dir / rel
         if path.is_symlink() or path.parent.is_symlink() or not path.is_file() or not _inside(path, proof_dir):
@@ -302,6 +439,38 @@ def _prune_previews(proof_dir: Path, old: list[str], keep: set[str]) -> None:
             path.parent.rmdir()  # only when empty
         except OSError:
             pass
+
+
+def _reusable(dest: Path, rel: str, made: _Made, keyed: bool, sources: list[str]) -> tuple[int, int] | None:
+    """The pixel size of the preview at ``dest`` when it can be shown again, else None.
+
+    A keyed preview (its name carries the artwork's fingerprint) is reused when this tool made it
+    and it still has the bytes it had. One without a key must also be newer than every file it
+    shows (``sources``: their paths)."""
+    try:
+        st = os.lstat(dest)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):  # a link or anything but a file: drawn again, in its place
+        return None
+    rec = made.previews.get(rel)
+    if rec is not None and rec[2] != st.st_size:
+        return None
+    if not keyed:
+        try:
+            if not sources or any(os.stat(s).st_mtime_ns > st.st_mtime_ns for s in sources):
+                return None
+        except OSError:
+            return None
+    elif rel not in made.previews:
+        return None
+    if rec is not None:
+        return rec[0], rec[1]
+    try:
+        with Image.open(dest) as im:
+            return im.size
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
 
 
 # ---- drawing previews ---------------------------------------------------------------
@@ -315,27 +484,20 @@ def _init_previewer(campaign_path: str, design_dirs: tuple[str, ...], lang: str 
 
     if lang:  # a worker process: the messages it makes are in the language of the run
         i18n.set_language(lang)
-    _P.clear()
+    _P.clear()  # one run's campaign and designs: nothing is kept from the run before
     _P.update(campaign=load_campaign(campaign_path), dirs=[Path(d) for d in design_dirs], designs={})
 
 
-def _make_preview(task: tuple[dict, str]) -> tuple[str, int, int, str]:
+def _make_preview(task: tuple[ManifestEntry, str]) -> tuple[str, int, int, str]:
     """(path, width, height, error) for one manifest entry; runs in a worker."""
     entry, dest = task
     try:
-        from poster_gen.api import Job, find_slogan, find_unit
-        from poster_gen.compose import compose
-        from poster_gen.design import load_design
-        from poster_gen.sizes import resolve_size
+        from poster_gen.api import compose_job, resolve_job
 
-        campaign = _P["campaign"]
-        did = entry.get("design") or "classic"
-        if did not in _P["designs"]:
-            _P["designs"][did] = load_design(did, _P["dirs"])
-        size = resolve_size(str(entry["size"]), kind=entry.get("kind"))
-        job = Job(find_unit(campaign, entry["unit"]), find_slogan(campaign, str(entry["slogan"])), size, _P["designs"][did])
-        art = compose(campaign, job.unit, job.slogan, job.size, job.design)
-        img = render_preview(art.scene, size.width_mm, size.height_mm)
+        job = resolve_job(_P["campaign"], entry.unit, entry.slogan, entry.size, entry.design, kind=entry.kind or None,
+                          design_dirs=_P["dirs"], designs=_P["designs"])
+        art = compose_job(_P["campaign"], job)
+        img = render_preview(art.scene, job.size.width_mm, job.size.height_mm)
         save_preview(img, Path(dest))
         return dest, img.width, img.height, ""
     except PosterGenError as exc:
@@ -344,18 +506,19 @@ def _make_preview(task: tuple[dict, str]) -> tuple[str, int, int, str]:
         return dest, 0, 0, _("manifest entry cannot be drawn: {detail}").format(detail=f"{type(exc).__name__}: {exc}")
 
 
-def _fresh(preview: Path, sources: list[Path]) -> tuple[int, int] | None:
-    """The preview's size when it is newer than every file it shows, else None."""
-    try:
-        if preview.is_symlink():
-            return None
-        t = preview.stat().st_mtime_ns
-        if not sources or any(not s.is_file() or s.stat().st_mtime_ns > t for s in sources):
-            return None
-        with Image.open(preview) as im:
-            return im.size
-    except OSError:
-        return None
+def _draw(plan: list[tuple[ManifestEntry, str]], campaign_path: Path, design_dirs, jobs: int | None):
+    """The results of ``_make_preview`` for ``plan``, in its order (in parallel when many)."""
+    dirs = tuple(str(d) for d in design_dirs or [])
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    if jobs == 1 or len(plan) < 16:
+        _init_previewer(str(campaign_path), dirs)
+        try:
+            return list(map(_make_preview, plan))
+        finally:
+            _P.clear()
+    with ProcessPoolExecutor(max_workers=min(jobs, 8), initializer=_init_previewer,
+                             initargs=(str(campaign_path), dirs, i18n.language())) as pool:
+        return list(pool.map(_make_preview, plan, chunksize=max(1, min(32, len(plan) // (4 * jobs)))))
 
 
 # ---- the manifest -------------------------------------------------------------------
@@ -364,9 +527,10 @@ def _fresh(preview: Path, sources: list[Path]) -> tuple[int, int] | None:
 _ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$")
 _ID_KEYS = ("unit", "size", "slogan", "design", "kind")
 _NUMBER_KEYS = ("width_mm", "height_mm", "dpi", "cap_height_mm", "required_cap_mm", "heading_cap_mm", "occasion_cap_mm",
-                "viewing_m", "copies")
+                "viewing_m", "copies", "bleed_mm", "hem_mm")
 _TEXT_LIST_KEYS = ("lines", "warnings")
 _MAX_SHOWN = 5
+MAX_COPIES = 1_000_000  # of one artwork: far beyond any print order
 
 
 def _entry_problems(i: int, e) -> list[str]:
@@ -392,6 +556,11 @@ def _entry_problems(i: int, e) -> list[str]:
         v = e.get(key)
         if v is not None and not (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)):
             out.append(_("{where}.{key} = {value} must be a number").format(where=at, key=key, value=_show(v)))
+    copies = e.get("copies", 1)
+    if isinstance(copies, int | float) and not isinstance(copies, bool) and math.isfinite(copies) and not (
+            copies == int(copies) and 1 <= copies <= MAX_COPIES):
+        out.append(_("{where}.copies = {value} must be a whole number from 1 to {most}").format(
+            where=at, value=_show(copies), most=f"{MAX_COPIES:,}"))
     for key in _TEXT_LIST_KEYS:
         v = e.get(key)
         if v is not None and not (isinstance(v, list) and all(isinstance(x, str) for x in v)):
@@ -399,6 +568,8 @@ def _entry_problems(i: int, e) -> list[str]:
     if e.get("legible") not in (True, False, None):
         out.append(_("{where}.legible = {value} must be true, false or null").format(
             where=at, value=_show(e["legible"])))
+    if not isinstance(e.get("hash", ""), str):
+        out.append(_("{where}.hash = {value} must be a text").format(where=at, value=_show(e["hash"])))
     return out
 
 
@@ -438,7 +609,335 @@ def read_manifest(out: Path) -> list[dict]:
     return entries
 
 
-# ---- the page -----------------------------------------------------------------------
+_STATUSES = ("pass", "fail", "draft")
+
+
+def _problems(raw) -> tuple[Problem, ...]:
+    out = []
+    for m in raw if isinstance(raw, list) else [raw] if raw else []:
+        if isinstance(m, dict):
+            text = m.get("message") or json.dumps(m, ensure_ascii=False)
+            out.append(Problem(str(m.get("code") or ""), str(text)))
+        else:
+            out.append(Problem("", str(m)))
+    return tuple(out)
+
+
+def check_records(raw) -> tuple[CheckRecord, ...] | None:
+    """The preflight records in a manifest entry's "check" value (None: not checked).
+
+    batch writes a list of ``CheckRecord`` tables; a hand or an older tool may have left one
+    table, a list of texts, or {"failures": [...]}. Each is shown, none trusted: a record with
+    errors fails whatever its status says."""
+    if raw is None:
+        return None
+    records = []
+    for r in raw if isinstance(raw, list) else [raw]:
+        if isinstance(r, dict):
+            errors = _problems(r.get("errors")) + _problems(r.get("failures")) + _problems(r.get("problems"))
+            status = r.get("status")
+            if status not in _STATUSES:
+                status = "fail" if errors or r.get("ok") is False else "pass"
+            if errors:
+                status = "fail"
+            file = str(r.get("file") or "")
+            records.append(CheckRecord(file=file, kind=str(r.get("kind") or PurePosixPath(file).suffix.lstrip(".")),
+                                       status=status, errors=errors, warnings=_problems(r.get("warnings"))))
+        elif isinstance(r, str):
+            records.append(CheckRecord(file="", kind="", status="fail", errors=(Problem("", r),)))
+    return tuple(records)
+
+
+def typed_entry(d: dict) -> ManifestEntry:
+    """A shape-checked manifest table (``read_manifest``) as a ManifestEntry."""
+    entry = ManifestEntry.from_dict({**d, "slogan": str(d.get("slogan", "")), "copies": int(d.get("copies") or 1),
+                                     "check": None})
+    raw = d.get("check")
+    return entry if raw is None else replace(entry, check=check_records(raw))
+
+
+def _record_messages(rec: CheckRecord) -> tuple[list[str], list[str]]:
+    prefix = f"{PurePosixPath(rec.file).suffix.lstrip('.').upper()}: " if rec.file else ""
+
+    def text(p: Problem) -> str:
+        return f"{prefix}{p.code}: {p.message}" if p.code else f"{prefix}{p.message}"
+
+    return [text(p) for p in rec.errors], [text(p) for p in rec.warnings]
+
+
+def _check_status(records) -> str:
+    states = {r.status for r in records}
+    return "fail" if "fail" in states else "draft" if "draft" in states else "pass" if states else ""
+
+
+# ---- how units are grouped ------------------------------------------------------------
+
+
+def _unit_kind(unit) -> str:
+    """The unit's kind as the campaign gives it, or from the first words of its name."""
+    if unit.kind:
+        return unit.kind
+    from poster_gen.init import fold
+
+    name = fold(unit.name) + " "
+    return next((k for prefix, k in _NAME_KINDS if name.startswith(prefix)), "")
+
+
+def kind_label(kind: str) -> str:
+    return _(UNIT_KINDS[kind]) if kind in UNIT_KINDS else kind or _(OTHER_UNITS)
+
+
+def unit_provinces(units) -> dict[str, tuple[str, str]]:
+    """unit id -> (sort key, province) for the units whose province is known.
+
+    A unit may say it (``province``); otherwise a unit with a statistics office code is looked up
+    in the official list, when the optional package that holds it is installed, and only when the
+    list gives the unit the same name (codes of units abolished in 2025 were given to others).
+    The lookup is used only when every coded unit of the campaign is found, so a campaign of
+    former units is not half grouped. Units without a code (agencies) join the province when all
+    the others are in one."""
+    found: dict[str, tuple[str, str]] = {}
+    for u in units:
+        province = getattr(u, "province", "")
+        if isinstance(province, str) and province:
+            found[u.id] = (province, province)
+    coded = [u for u in units if u.id not in found and re.fullmatch(r"[0-9]{5}", u.code or "")]
+    if coded:
+        try:
+            from poster_gen.init import fold, load_registry
+
+            registry = load_registry()
+        except PosterGenError:  # the list is not installed: no grouping by province
+            return found
+        wards = {w.code: (p, fold(w.name)) for p in registry.provinces for w in p.wards}
+        looked_up = {}
+        for u in coded:
+            hit = wards.get(u.code)
+            if hit is None or hit[1] not in fold(u.name):
+                looked_up = {}
+                break
+            looked_up[u.id] = (hit[0].code, hit[0].full_name)
+        found.update(looked_up)
+    if found and len(set(found.values())) == 1:
+        only = next(iter(found.values()))
+        found = {u.id: only for u in units}
+    return found
+
+
+# ---- the pages ----------------------------------------------------------------------
+
+MAX_ATTENTION_PER_UNIT = 5  # problem artworks the index lists under a unit (the rest: on its page)
+MAX_ATTENTION = 300  # problem artworks the index lists in all
+MAX_ATTENTION_UNITS = 200  # units with a problem the index lists (the rest are marked in the list of units)
+MAX_SMALL_ROWS = 50  # artworks (size, slogan, design) below the recommended size the index lists
+
+
+def _price_text(vnd: int | None, basis: str | None) -> str:
+    if vnd is None:
+        return ""
+    if basis == "piece":
+        return _("{price} a piece").format(price=format_money(vnd))
+    return _("{price}/m²").format(price=format_money(vnd))
+
+
+def _quantities(entries: list[ManifestEntry], campaign, prices=None) -> tuple[list, list[Quantity | None]]:
+    """(order lines, each entry's Quantity): material, area and cost as quantities.py works them out
+    from the campaign's materials and prices. An entry whose size cannot be known has no line and
+    no Quantity (the page says "not measured"); the rest are counted."""
+    from poster_gen.quantities import QuantityError, order_lines
+
+    lines, shown = [], []
+    for e in entries:
+        try:
+            (line,) = order_lines([e], campaign, prices=prices)
+        except QuantityError:
+            lines.append(None)
+            shown.append(None)
+            continue
+        sheet = ""
+        if (line.sheet_w_mm, line.sheet_h_mm) != (line.width_mm, line.height_mm):
+            sheet = _("{width} × {height} mm printed").format(width=f"{line.sheet_w_mm:g}",
+                                                              height=f"{line.sheet_h_mm:g}")
+        lines.append(line)
+        shown.append(Quantity(material=line.material, area_m2=line.area_m2, amount=line.amount, sheet=sheet,
+                              price_text=_price_text(line.unit_price, line.basis)))
+    return lines, shown
+
+
+def _total(quantities) -> Quantity | None:
+    """The sum of some artworks' quantities: area over those measured, cost over those priced."""
+    known = [q for q in quantities if q is not None]
+    if not known:
+        return None
+    amounts = [q.amount for q in known if q.amount is not None]
+    return Quantity(
+        material=", ".join(sorted({q.material for q in known if q.material})),
+        area_m2=round(sum(q.area_m2 for q in known if q.area_m2 is not None), 6),
+        amount=sum(amounts) if amounts else None,
+    )
+
+
+def _item(out: Path, e: ManifestEntry, anchor: str, files: dict[str, str], refused, preview, slogans, extra_checks,
+          quantity: Quantity | None, page: str) -> ProofItem:
+    """The artwork ``e`` as the page ``page`` (from OUT) shows it."""
+    from poster_gen.sizes import PRESETS
+
+    path, pw, ph, perr = preview
+    links = tuple((fmt.upper(), _href(rel), os.path.isfile(os.path.join(out, rel))) for fmt, rel in sorted(files.items()))
+    # the preview opens the print PNG, else the first file, else the artwork on its page
+    opens = next((href for label, href, _ok in links if label == "PNG"), links[0][1] if links else f"{_href(page)}#{anchor}")
+    records = list(e.check or ())
+    seen = {r.file for r in records}
+    for rel in files.values():  # preflight of this run that the manifest does not hold yet
+        rec = extra_checks.get(os.path.normcase(os.path.abspath(out / rel)))
+        if rec is not None and rel not in seen:
+            records.append(rec)
+    errors: list[str] = []
+    warnings: list[str] = []
+    for r in records:
+        errs, warns = _record_messages(r)
+        errors += errs
+        warnings += warns
+    status = _check_status(records) if (e.check is not None or records) else ""
+    preset = PRESETS.get(e.size)
+    w_mm, h_mm = e.width_mm, e.height_mm
+    label = f"{w_mm:g} × {h_mm:g} mm" if w_mm and h_mm else (_(preset.label) if preset and preset.label else "")
+    note = "" if e.required_cap_mm is None else _("(needs {need} mm at {distance} m)").format(
+        need=f"{e.required_cap_mm:.0f}", distance=f"{e.viewing_m or 0:g}")
+    return ProofItem(
+        anchor=anchor,
+        unit=e.unit,
+        slogan_id=e.slogan,
+        slogan=slogans.get(e.slogan, " ".join(e.lines)),
+        lines=tuple(str(x) for x in e.lines),
+        size=e.size,
+        size_label=label,
+        kind=e.kind,
+        kind_label=_(KINDS[e.kind]) if e.kind in KINDS else e.kind,
+        design=e.design,
+        cap_height_mm=e.cap_height_mm,
+        required_cap_mm=e.required_cap_mm,
+        heading_cap_mm=e.heading_cap_mm,
+        occasion_cap_mm=e.occasion_cap_mm,
+        viewing_m=e.viewing_m,
+        verdict="ok" if e.legible is True else ("small" if e.legible is False else "unknown"),
+        warnings=tuple(str(w) for w in e.warnings) + tuple(warnings),
+        links=links,
+        preview=None if perr else _href(f"{PROOF_DIR}/{path}"),
+        preview_w=pw,
+        preview_h=ph,
+        preview_error=perr,
+        check_status=status,
+        check_errors=tuple(errors),
+        refused_links=refused,
+        required_note=note,
+        copies=e.copies,
+        quantity=quantity,
+        page=page,
+        opens=opens,
+    )
+
+
+def _order_rows(lines) -> list[dict]:
+    """The order by kind, size and material, as ``poster-gen order`` sums it (quantities.size_totals)."""
+    from poster_gen.quantities import size_totals
+
+    rows = []
+    for t in size_totals(lines):
+        sheet = ""
+        if (t.sheet_w_mm, t.sheet_h_mm) != (t.width_mm, t.height_mm):
+            sheet = _("{width} × {height} mm printed").format(width=f"{t.sheet_w_mm:g}", height=f"{t.sheet_h_mm:g}")
+        rows.append({
+            "kind_label": _(KINDS[t.kind]) if t.kind in KINDS else t.kind,
+            "size": t.size,
+            "size_label": f"{t.width_mm:g} × {t.height_mm:g} mm",
+            "sheet": sheet,
+            "material": t.material,
+            "artworks": t.count,
+            "copies": t.copies,
+            "area": format_area(t.area_m2),
+            "price": _price_text(t.unit_price, t.basis),
+            "amount": format_money(t.amount) if t.amount is not None else "",
+        })
+    return rows
+
+
+def _mm_range(values) -> str:
+    """"107 mm", or "98–107 mm" when they differ."""
+    known = sorted({round(v) for v in values if v is not None})
+    if not known:
+        return ""
+    return f"{known[0]} mm" if len(known) == 1 else f"{known[0]}–{known[-1]} mm"
+
+
+def _page_names(unit: str, n_items: int) -> tuple[str, ...]:
+    """``<unit>.html``, then ``<unit>~2.html``... for every PAGE_PREVIEWS artworks."""
+    pages = max(1, math.ceil(n_items / PAGE_PREVIEWS))
+    return tuple(f"{unit}.html" if i == 0 else f"{unit}~{i + 1}.html" for i in range(pages))
+
+
+def _unit_page(uid: str, name: str, group: str, kind: str, items: list[ProofItem], pages: tuple[str, ...]) -> UnitPage:
+    return UnitPage(
+        id=uid, name=name, group=group, kind=kind, kind_label=kind_label(kind),
+        pages=pages,
+        artworks=len(items),
+        copies=sum(it.copies for it in items),
+        check_failed=sum(it.check_status == "fail" for it in items),
+        small=sum(it.verdict == "small" for it in items),
+        preview_failures=sum(bool(it.preview_error) for it in items),
+        missing_files=sum(it.missing_files for it in items),
+        refused_links=sum(len(it.refused_links) for it in items),
+        total=_total([it.quantity for it in items]),
+    )
+
+
+def _groups(units: list[UnitPage], provinces: dict[str, tuple[str, str]]) -> list[UnitGroup]:
+    """Units by province (in the list's order, units of no known province last), then by kind."""
+    kind_order = {k: i for i, k in enumerate(UNIT_KINDS)}
+    by_group: dict[tuple, dict[str, list[UnitPage]]] = defaultdict(lambda: defaultdict(list))
+    for u in units:
+        key = provinces.get(u.id)
+        by_group[(0, key[0], key[1]) if key else (1, "", "")][u.kind].append(u)
+    return [
+        UnitGroup(
+            label=label,
+            kinds=tuple(
+                KindGroup(kind=k, label=kind_label(k), units=tuple(kinds[k]))
+                for k in sorted(kinds, key=lambda k: (kind_order.get(k, len(kind_order)), k == "", k))
+            ),
+        )
+        for (_none, _key, label), kinds in sorted(by_group.items())
+    ]
+
+
+def _common(campaign, version: str) -> dict:
+    when = campaign.event_date
+    return {
+        # the page's words: the template marks them with _() and ngettext() (see templates/proof.html.j2)
+        "_": _,
+        "ngettext": i18n.ngettext,
+        "lang": i18n.language(),
+        "title": _("Proof sheet: {name}").format(name=campaign.name),
+        "event_date": _(DATE_FORMAT).format(year=when.year, month=when.month, day=when.day),
+        "campaign": campaign,
+        "version": version,
+        "num": format_int,
+    }
+
+
+def _render(template, context: dict) -> bytes:
+    return sandbox.render(template, context, sandbox.page_where(), sandbox.PAGE_LIMITS).encode("utf-8")
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Write ``path`` unless it already holds ``data`` (a re-run leaves unchanged pages alone)."""
+    try:
+        if not path.is_symlink() and path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    with atomic_write(path) as fh:
+        fh.write(data)
 
 
 def write_proof(
@@ -448,195 +947,210 @@ def write_proof(
     checks: list | None = None,
     failed: list[tuple[str, str]] | None = None,
     jobs: int | None = None,
+    prices=None,
 ) -> ProofReport:
-    """Write OUT/index.html and OUT/_proof/ previews for the artworks in OUT/manifest.json.
+    """Write OUT/index.html, a page per unit under OUT/_proof/u/ and the previews under OUT/_proof/,
+    for the artworks in OUT/manifest.json.
 
-    ``design_dirs``: where the previews' designs are looked up (design TOML
-    files only: the page itself is always the packaged template).
-    ``checks``: preflight results (``FileCheck`` or their ``to_dict()``) to show
-    beside the artworks whose files they name; ``failed``: (what, why) of jobs a
-    batch could not render.
+    ``design_dirs``: where the previews' designs are looked up (design TOML files only: the pages
+    are always made from the packaged template). ``checks``: preflight results (``FileCheck`` or
+    their ``to_dict()``) to show beside the artworks whose files they name, when the manifest does
+    not hold them yet; ``failed``: (what, why) of jobs a batch could not render; ``prices``: a
+    ``quantities.PriceList`` in place of the campaign's ``[prices]`` (as ``order --prices`` reads it).
     """
     from poster_gen import __version__
     from poster_gen.campaign import load_campaign
-    from poster_gen.sizes import PRESETS
 
     out = Path(out)
-    entries = read_manifest(out)
+    entries = [typed_entry(d) for d in read_manifest(out)]
     campaign = load_campaign(campaign_path)
     template = sandbox.page_template()
     report = ProofReport(index=out / INDEX, artworks=len(entries))
     ext = preview_format()
-    by_file: dict[str, dict] = {}
+    extra_checks: dict[str, CheckRecord] = {}
     for c in checks or []:
         d = c.to_dict() if hasattr(c, "to_dict") else c
         if isinstance(d, dict) and d.get("file"):
-            by_file[os.path.normcase(os.path.abspath(d["file"]))] = d
+            recs = check_records(d) or ()
+            if recs:
+                rel = Path(os.path.relpath(os.path.abspath(d["file"]), os.path.abspath(out))).as_posix()
+                extra_checks[os.path.normcase(os.path.abspath(d["file"]))] = CheckRecord(
+                    file=rel, kind=recs[0].kind, status=recs[0].status, errors=recs[0].errors,
+                    warnings=recs[0].warnings)
 
     # every file a link may point at: relative, inside OUT; the rest is shown as text
     safe_files: list[dict[str, str]] = []
     refused: list[tuple[tuple[str, str], ...]] = []
+    folders: dict[str, bool] = {}
     for e in entries:
-        files = e.get("files") or {}
-        ok = {fmt: rel for fmt, rel in files.items() if _file_in_out(out, rel)}
+        ok = {fmt: rel for fmt, rel in e.files.items() if _file_in_out(out, rel, folders)}
         safe_files.append(ok)
-        refused.append(tuple((fmt.upper(), str(rel)) for fmt, rel in sorted(files.items()) if fmt not in ok))
+        refused.append(tuple((fmt.upper(), str(rel)) for fmt, rel in sorted(e.files.items()) if fmt not in ok))
 
-    # previews: only inside OUT/_proof, never through a link
+    # previews and pages: only inside OUT/_proof, never through a link
     proof_dir = out / PROOF_DIR
     if proof_dir.is_symlink():
         _refuse_link(proof_dir, out)
-    dests = [proof_dir / _preview_name(e, list(safe_files[i].values()), ext) for i, e in enumerate(entries)]
-    for folder in sorted({d.parent for d in dests}):
+    names = [_preview_name(e, list(safe_files[i].values()), ext) for i, e in enumerate(entries)]
+    for folder in sorted({(proof_dir / n).parent for n in names} | {proof_dir / PAGES_DIR}):
         _check_writable(folder, proof_dir, out)
-    old_made = _read_preview_index(proof_dir)
+    made = _read_preview_index(proof_dir)
 
-    # reuse the fresh ones, draw the rest (in parallel when many)
-    plan: list[tuple[dict, str]] = []
-    previews: dict[int, tuple[str, int, int, str]] = {}
+    # reuse what an earlier run drew, draw the rest
+    previews: list[tuple[str, int, int, str] | None] = [None] * len(entries)
+    plan: list[tuple[ManifestEntry, str]] = []
+    todo: list[int] = []
     for i, e in enumerate(entries):
-        size = _fresh(dests[i], [out / rel for rel in safe_files[i].values()])
+        size = _reusable(proof_dir / names[i], names[i], made, bool(e.hash),
+                         [os.path.join(out, rel) for rel in safe_files[i].values()])
         if size:
-            previews[i] = (str(dests[i]), size[0], size[1], "")
+            previews[i] = (names[i], size[0], size[1], "")
             report.previews_reused += 1
         else:
-            plan.append((e, str(dests[i])))
-    index_of = {id(e): i for i, e in enumerate(entries)}
-    dirs = tuple(str(d) for d in design_dirs or [])
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    if plan:
-        if jobs == 1 or len(plan) < 16:
-            _init_previewer(str(campaign_path), dirs)
-            results = map(_make_preview, plan)
-            for (e, _dest), r in zip(plan, results):
-                previews[index_of[id(e)]] = r
-        else:
-            with ProcessPoolExecutor(max_workers=min(jobs, 8), initializer=_init_previewer,
-                                     initargs=(str(campaign_path), dirs, i18n.language())) as pool:
-                for (e, _dest), r in zip(plan, pool.map(_make_preview, plan, chunksize=8)):
-                    previews[index_of[id(e)]] = r
-    made = {Path(p[0]).relative_to(proof_dir).as_posix() for p in previews.values() if not p[3]}
-    _prune_previews(proof_dir, old_made, made)
-    if made or old_made:
-        with atomic_write(proof_dir / PREVIEW_INDEX) as fh:
-            fh.write(json.dumps({"previews": sorted(made)}, indent=0).encode("utf-8"))
+            plan.append((e, str(proof_dir / names[i])))
+            todo.append(i)
+    for i, (_dest, w, h, err) in zip(todo, _draw(plan, campaign_path, design_dirs, jobs) if plan else []):
+        previews[i] = (names[i], w, h, err)
+    report.previews_made = sum(1 for i in todo if not previews[i][3])
 
-    # the records the page shows
+    # the artworks, by unit in the campaign's order, each unit's by kind, size, slogan and design
     slogans = {s.id: s.text for s in campaign.slogans}
-    units = {u.id: u.name for u in campaign.units}
-    unit_order = {u.id: i for i, u in enumerate(campaign.units)}
-    used: set[str] = set()
-    items_by_unit: dict[str, list[ProofItem]] = {}
+    lines, quantities = _quantities(entries, campaign, prices)
+    by_unit: dict[str, list[int]] = defaultdict(list)
     for i, e in enumerate(entries):
-        path, pw, ph, perr = previews[i]
-        if perr:
-            report.preview_failures += 1
-        files = safe_files[i]
-        links = tuple(
-            (fmt.upper(), _href(rel), (out / rel).is_file()) for fmt, rel in sorted(files.items())
-        )
-        report.refused_links += len(refused[i])
-        status, errs, warns = _check_messages(e.get("check"))
-        for rel in files.values():
-            d = by_file.get(os.path.normcase(os.path.abspath(out / rel)))
-            if d is not None:
-                st, e2, w2 = _check_messages(d)
-                errs, warns = errs + e2, warns + w2
-                status = "fail" if (status == "fail" or st == "fail") else (st if status in ("", "pass") else status)
-        if errs:
-            status = "fail"
-        if status == "fail":
-            report.preflight_failures += 1
-        legible = e.get("legible")
-        size_id = str(e["size"])
-        preset = PRESETS.get(size_id)
-        w_mm, h_mm = e.get("width_mm"), e.get("height_mm")
-        label = f"{w_mm:g} × {h_mm:g} mm" if w_mm and h_mm else (_(preset.label) if preset and preset.label else "")
-        kind = str(e.get("kind", ""))
-        required = e.get("required_cap_mm")
-        note = "" if required is None else _("(needs {need} mm at {distance} m)").format(
-            need=f"{required:.0f}", distance=f"{e.get('viewing_m') or 0:g}")
-        item = ProofItem(
-            anchor=_anchor(e, used),
-            unit=str(e["unit"]),
-            slogan_id=str(e.get("slogan", "")),
-            slogan=slogans.get(str(e.get("slogan", "")), " ".join(e.get("lines") or [])),
-            lines=tuple(str(x) for x in e.get("lines") or ()),
-            size=size_id,
-            size_label=label,
-            kind=kind,
-            kind_label=_(KINDS[kind]) if kind in KINDS else kind,
-            design=str(e.get("design", "")),
-            cap_height_mm=e.get("cap_height_mm"),
-            required_cap_mm=e.get("required_cap_mm"),
-            heading_cap_mm=e.get("heading_cap_mm"),
-            occasion_cap_mm=e.get("occasion_cap_mm"),
-            viewing_m=e.get("viewing_m"),
-            verdict="ok" if legible is True else ("small" if legible is False else "unknown"),
-            warnings=tuple(str(w) for w in e.get("warnings") or ()),
-            links=links,
-            preview=None if perr else _href(Path(os.path.relpath(path, out)).as_posix()),
-            preview_w=pw,
-            preview_h=ph,
-            preview_error=perr,
-            check_status=status,
-            check_errors=tuple(errs),
-            check_warnings=tuple(warns),
-            refused_links=refused[i],
-            required_note=note,
-        )
-        items_by_unit.setdefault(item.unit, []).append(item)
+        by_unit[e.unit].append(i)
+    known = {u.id: u for u in campaign.units}
+    unit_order = {u.id: i for i, u in enumerate(campaign.units)}
+    provinces = unit_provinces(campaign.units)
     kind_order = {k: i for i, k in enumerate(KINDS)}
-    groups = [
-        ProofGroup(
-            unit=u,
-            name=units.get(u, u),
-            items=tuple(sorted(items, key=lambda it: (kind_order.get(it.kind, 9), it.size, it.slogan_id, it.design))),
-        )
-        for u, items in sorted(items_by_unit.items(), key=lambda kv: (unit_order.get(kv[0], 10**6), kv[0]))
+    used: set[str] = set()
+    units: list[UnitPage] = []
+    unit_items: dict[str, list[ProofItem]] = {}
+    for uid in sorted(by_unit, key=lambda u: (unit_order.get(u, len(unit_order)), u)):
+        unit = known.get(uid)
+        order = sorted(by_unit[uid], key=lambda i: (kind_order.get(entries[i].kind, 9), entries[i].size,
+                                                     entries[i].slogan, entries[i].design))
+        names_ = _page_names(uid, len(order))
+        items = [
+            _item(out, entries[i], _anchor(entries[i], used), safe_files[i], refused[i], previews[i], slogans,
+                  extra_checks, quantities[i], f"{PROOF_DIR}/{PAGES_DIR}/{names_[k // PAGE_PREVIEWS]}")
+            for k, i in enumerate(order)
+        ]
+        units.append(_unit_page(uid, unit.name if unit else uid, provinces.get(uid, ("", ""))[1],
+                                _unit_kind(unit) if unit else "", items, names_))
+        unit_items[uid] = items
+    all_items = [it for u in units for it in unit_items[u.id]]
+    report.units = len(units)
+    report.preview_failures = sum(bool(it.preview_error) for it in all_items)
+    report.preflight_failures = sum(it.check_status == "fail" for it in all_items)
+    report.refused_links = sum(len(it.refused_links) for it in all_items)
+
+    common = _common(campaign, __version__)
+    priced = any(it.quantity is not None and it.quantity.amount is not None for it in all_items)
+    measured = any(it.quantity is not None and it.quantity.area_m2 is not None for it in all_items)
+
+    # a page per unit, at most PAGE_PREVIEWS artworks each
+    pages_written: set[str] = set()
+    for n, u in enumerate(units):
+        items = unit_items[u.id]
+        problems = [it for it in items if it.has_problem]
+        small = [it for it in items if it.verdict == "small" and not it.has_problem]
+        for p, name in enumerate(u.pages):
+            html = _render(template, dict(
+                common,
+                page="unit",
+                root="../../",
+                unit=u,
+                items=items[p * PAGE_PREVIEWS:(p + 1) * PAGE_PREVIEWS],
+                page_no=p + 1,
+                page_links=[(k + 1, _href(other)) for k, other in enumerate(u.pages)],
+                previous=(units[n - 1].name, _href(units[n - 1].pages[0])) if n > 0 else None,
+                next=(units[n + 1].name, _href(units[n + 1].pages[0])) if n + 1 < len(units) else None,
+                attention=problems[:MAX_ATTENTION],
+                attention_more=max(0, len(problems) - MAX_ATTENTION),
+                small=small[:MAX_ATTENTION],
+                small_more=max(0, len(small) - MAX_ATTENTION),
+                priced=priced,
+                measured=measured,
+            ))
+            rel = f"{PAGES_DIR}/{name}"
+            _write_if_changed(proof_dir / rel, html)
+            pages_written.add(rel)
+    report.pages = len(pages_written)
+
+    # the index: totals, the units with a problem first, then every unit by province and kind
+    by_size = _order_rows([ln for ln in lines if ln is not None])
+    unmeasured = [it for it in all_items if it.quantity is None]
+    # problems first: each unit with one, its problem artworks (the first few), then slogans set
+    # below the recommended size, grouped by artwork (a design too small for a size shows in every unit)
+    problem_units = [u for u in units if u.problems]
+    attention = []
+    listed = 0
+    for u in problem_units[:MAX_ATTENTION_UNITS]:
+        items = [it for it in unit_items[u.id] if it.has_problem]
+        shown = items[:max(0, min(MAX_ATTENTION_PER_UNIT, MAX_ATTENTION - listed))]
+        listed += len(shown)
+        attention.append((u, shown, len(items) - len(shown)))
+    small: dict[tuple[str, str, str], list[ProofItem]] = defaultdict(list)
+    for it in all_items:
+        if it.verdict == "small":
+            small[(it.size, it.slogan_id, it.design)].append(it)
+    small_rows = [
+        {"first": its[0], "units": len({it.unit for it in its}), "artworks": len(its),
+         "caps": _mm_range([it.cap_height_mm for it in its])}
+        for its in sorted(small.values(), key=lambda its: (-len(its), its[0].size, its[0].slogan_id))
     ]
-    all_items = [it for g in groups for it in g.items]
+    failed = list(failed or [])
+    total = _total([it.quantity for it in all_items])
     summary = {
         "artworks": len(all_items),
-        "units": len(groups),
+        "units": len(units),
         "slogans": len({it.slogan_id for it in all_items}),
-        "sizes": Counter(it.size for it in all_items),
+        "copies": sum(it.copies for it in all_items),
+        "area": total.area_text if total else "",
+        "amount": total.amount_text if total else "",
+        "unpriced": sum(it.quantity is None or it.quantity.amount is None for it in all_items) if priced else 0,
+        "unmeasured": len(unmeasured),
+        "unmeasured_copies": sum(it.copies for it in unmeasured),
         "designs": Counter(it.design for it in all_items),
         "legible": sum(it.verdict == "ok" for it in all_items),
         "small": sum(it.verdict == "small" for it in all_items),
-        "unknown": sum(it.verdict == "unknown" for it in all_items),
         "checked": sum(bool(it.check_status) for it in all_items),
-        "check_failed": sum(it.check_status == "fail" for it in all_items),
-        "missing_files": sum(not ok for it in all_items for _, _, ok in it.links),
-        "refused_links": sum(len(it.refused_links) for it in all_items),
-        "preview_failures": sum(bool(it.preview_error) for it in all_items),
+        "check_failed": report.preflight_failures,
+        "missing_files": sum(it.missing_files for it in all_items),
+        "refused_links": report.refused_links,
+        "preview_failures": report.preview_failures,
     }
-    attention = [
-        it for it in all_items
-        if it.check_status == "fail" or it.preview_error or not all(ok for _, _, ok in it.links) or it.refused_links
-    ]
-    when = campaign.event_date
-    html = sandbox.render(
-        template,
-        dict(
-            # the page's words: the template marks them with _() and ngettext() (see templates/proof.html.j2)
-            _=_,
-            ngettext=i18n.ngettext,
-            lang=i18n.language(),
-            title=_("Proof sheet: {name}").format(name=campaign.name),
-            event_date=_(DATE_FORMAT).format(year=when.year, month=when.month, day=when.day),
-            campaign=campaign,
-            groups=groups,
-            summary=summary,
-            attention=attention,
-            small=[it for it in all_items if it.verdict == "small"],
-            failed=list(failed or []),
-            version=__version__,
-        ),
-        sandbox.page_where(),
-        sandbox.PAGE_LIMITS,
-    )
+    html = _render(template, dict(
+        common,
+        page="index",
+        root="",
+        summary=summary,
+        by_size=by_size,
+        attention=attention,
+        problem_units=len(problem_units),
+        small_rows=small_rows[:MAX_SMALL_ROWS],
+        small_more=max(0, len(small_rows) - MAX_SMALL_ROWS),
+        failed=failed[:MAX_LISTED_FAILURES],
+        failed_count=len(failed),
+        groups=_groups(units, provinces),
+        priced=priced,
+        measured=measured,
+    ))
     with atomic_write(out / INDEX) as fh:
-        fh.write(html.encode("utf-8"))
-    report.previews_made = sum(1 for _ in plan) - report.preview_failures
+        fh.write(html)
+
+    # what this run made, so that the next one reuses it and deletes only what it made
+    shown = {names[i]: previews[i] for i in range(len(entries)) if not previews[i][3]}
+    sizes_made = {}
+    for rel, (_n, w, h, _e) in shown.items():
+        try:
+            sizes_made[rel] = [w, h, (proof_dir / rel).stat().st_size]
+        except OSError:
+            pass
+    _prune(proof_dir, list(made.previews), set(shown), _MADE_PREVIEW)
+    _prune(proof_dir, made.pages, pages_written, _MADE_PAGE)
+    with atomic_write(proof_dir / PREVIEW_INDEX) as fh:
+        fh.write(json.dumps({"previews": sorted(shown), "sizes": sizes_made, "pages": sorted(pages_written)},
+                            indent=0, sort_keys=True).encode("utf-8"))
     return report

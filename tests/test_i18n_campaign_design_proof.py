@@ -81,7 +81,7 @@ def test_a_broken_campaign_is_reported_in_vietnamese(tmp_path, language):
 
 def test_a_broken_campaign_is_reported_in_english(tmp_path, language):
     language("en")
-    path, err = _campaign_error(tmp_path)
+    _path, err = _campaign_error(tmp_path)
     text = str(err)
     assert len(text.splitlines()) == 3
     assert "[campaign]: unknown key 'colour' (allowed: " in text
@@ -237,27 +237,33 @@ class Visible(HTMLParser):
 
 
 def proof_page(out: Path, lang: str) -> tuple[str, str]:
-    """(lang attribute, visible text) of the proof page of a small batch, made in ``lang``."""
+    """(lang attribute, visible text) of the proof sheet of a small batch, made in ``lang``: its
+    index and its one unit's page."""
     env = dict(os.environ, POSTER_GEN_LANG=lang)
 
     def run(*args: str) -> None:
-        res = subprocess.run([sys.executable, "-m", "poster_gen", *args], capture_output=True, text=True,
-                             env=env, timeout=300, cwd=out.parent)
+        res = subprocess.run([sys.executable, "-m", "poster_gen", *args], check=False, capture_output=True,
+                             text=True, env=env, timeout=300, cwd=out.parent)
         assert res.returncode == 0, res.stderr
 
     run("batch", "--units", "tt-dong-mo", "--slogans", "4", "--sizes", "ap-phich-a3", "--format", "pdf", "-j", "1",
         "--out", str(out))
     run("proof", str(out))
-    page = Visible()
-    page.feed((out / "index.html").read_text(encoding="utf-8"))
-    return page.lang, "\n".join(page.parts)
+    texts = []
+    for path in (out / "index.html", out / "_proof" / "u" / "tt-dong-mo.html"):
+        page = Visible()
+        page.feed(path.read_text(encoding="utf-8"))
+        assert page.lang == lang
+        texts.append("\n".join(page.parts))
+    return page.lang, "\n".join(texts)
 
 
 # the page's own words, as the template writes them in English
 ENGLISH_ON_THE_PAGE = (
-    "Proof sheet", "artworks", "units", "slogans", "legible", "below recommended capitals", "preflight", "Sizes:",
-    "Designs:", "Every file passed", "Units", "show only", "set as", "size", "design", "capitals", "needs", "heading",
-    "occasion", "pass", "Previews are small drawings",
+    "Proof sheet", "artworks", "units", "slogans", "legible", "below recommended capitals", "preflight",
+    "To be printed, by kind and size", "copies to print", "of material", "Total", "Designs:", "Every file passed",
+    "Units", "show only", "set as", "size", "design", "capitals", "needs", "heading", "occasion", "pass", "copies",
+    "material", "Previews are small drawings", "Each unit's page", "Townships", "problems",
 )
 
 
@@ -267,7 +273,9 @@ def test_the_proof_sheet_is_in_vietnamese(tmp_path):
     assert lang == "vi"
     for vietnamese in (
         "Bản in thử: ", "ấn phẩm", "đơn vị", "khẩu hiệu", "đọc rõ ở khoảng cách nhìn", "chữ hoa thấp hơn mức khuyến nghị",
-        "không đạt kiểm tra trước khi in (đã kiểm tra 1/1)", "Kích thước:", "Mẫu thiết kế:",
+        "không đạt kiểm tra trước khi in (đã kiểm tra 1/1)", "Số lượng cần in theo loại và kích thước",
+        "bản cần in", "diện tích vật liệu", "Tổng cộng", "Mẫu thiết kế:", "Thị trấn", "số bản", "vật liệu",
+        "giấy · 0,13 m²", "khổ in 303 × 426 mm",
         "Tất cả các tệp đều đạt kiểm tra trước khi in.", "tt-dong-mo · 1 ấn phẩm", "xếp dòng:", "kích thước",
         "chiều cao chữ hoa", "khi nhìn từ", "tiêu đề", "dòng sự kiện", "đạt", "Ảnh xem trước",
         f"{event.day:02d}/{event.month:02d}/{event.year}",
@@ -282,6 +290,7 @@ def test_the_proof_sheet_is_in_english(tmp_path):
     lang, text = proof_page(tmp_path / "out", "en")
     assert lang == "en"
     assert "tt-dong-mo · 1 artwork\n" in text + "\n"
+    assert "giấy · 0.13 m²" in text and "303 × 426 mm printed" in text
     for english in ENGLISH_ON_THE_PAGE:
         assert english in text, english
     for vietnamese in ("Bản in thử", "ấn phẩm", "kiểm tra trước khi in", "chiều cao chữ hoa", "Ảnh xem trước"):
