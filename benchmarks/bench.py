@@ -6,7 +6,8 @@ Prints: PDFs per second for the full default batch, seconds per banner PNG,
 peak memory of two very large renders, the incremental re-run time, and the
 same banner done naively (plain Pillow RGB) and with Inkscape (when it is
 installed), as ratios. Medians over several runs; the machine is shared.
-Not part of the test suite.
+benchmarks/run_all.py prints the README's table (start-up, single render,
+default batch, national shards). Not part of the test suite.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import inkscape
 from PIL import Image, ImageDraw, ImageFont
 
 from poster_gen import __version__
@@ -92,24 +94,6 @@ def naive_png(scene, dpi: int, w: int, h: int, path: str) -> None:
     img.save(path)
 
 
-def scene_svg(scene, size) -> str:
-    """The same banner as an SVG, the way a designer would script Inkscape."""
-    W, H = size.width_mm, size.height_mm
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}mm" height="{H}mm" viewBox="0 0 {scene.width_pt} {scene.height_pt}">']
-    for it in scene.items:
-        if isinstance(it, Rect):
-            out.append(f'<rect x="{it.x_pt}" y="{it.y_pt}" width="{it.w_pt}" height="{it.h_pt}" fill="{it.color.hex}"/>')
-        elif isinstance(it, GlyphRun):
-            g = it.glyphs[0]
-            weight = {"ExtraBold": 800, "SemiBold": 600, "Bold": 700}.get(it.font_name.split("-")[-1], 700)
-            out.append(
-                f'<text x="{g.x_pt}" y="{g.y_pt}" font-family="Be Vietnam Pro" font-weight="{weight}" '
-                f'font-size="{it.size_pt}" fill="{it.color.hex}">{it.text}</text>'
-            )
-    out.append("</svg>")
-    return "\n".join(out)
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
@@ -163,29 +147,11 @@ def main() -> None:
             rss, secs = peak_rss_mb(size, dpi, str(tmp / "big"), fmt)
             print(f"peak RSS {size} at {dpi} dpi as {fmt.upper()}: {rss:.0f} MB ({secs:.1f} s whole process)")
 
-        # 6. Inkscape, when installed
-        ink = shutil.which("inkscape")
-        if ink:
-            svg = tmp / "banner.svg"
-            svg.write_text(scene_svg(art.scene, job.size), encoding="utf-8")
-            env = dict(os.environ, XDG_DATA_HOME=str(tmp / "xdg"), HOME=str(tmp / "home"))
-            fonts = tmp / "xdg" / "fonts"
-            fonts.mkdir(parents=True)
-            for f in Path(art.scene.items[-1].font_path).parent.glob("*.ttf"):
-                shutil.copy(f, fonts)
-            (tmp / "home").mkdir()
-            run([ink, str(svg), "--export-type=pdf", f"--export-filename={tmp / 'warm.pdf'}"], env=env)
-            t_ink_pdf = median_time(lambda: run([ink, str(svg), "--export-type=pdf", f"--export-filename={tmp / 'i.pdf'}"], env=env), max(1, runs // 2))
-            t_ink_png = median_time(
-                lambda: run([ink, str(svg), "--export-type=png", f"--export-dpi={job.size.dpi}", f"--export-filename={tmp / 'i.png'}"], env=env),
-                max(1, runs // 2),
-            )
-            print(f"Inkscape {subprocess.run([ink, '--version'], capture_output=True, text=True).stdout.strip()}: "
-                  f"{t_ink_pdf:.2f} s per PDF, {t_ink_png:.2f} s per banner PNG")
-            print(f"ratio, batch PDF rate vs Inkscape per-file rate: {pdf_rate * t_ink_pdf:.0f}x (target >= 50x)")
-            print(f"ratio, banner PNG vs Inkscape: {t_ink_png / t_png:.1f}x faster (target >= 10x)")
-        else:
-            print("Inkscape not installed: no Inkscape comparison (apt-get install inkscape to add it)")
+        # 6. Inkscape (its figures from the development machine when it is not installed)
+        ink = inkscape.measure(max(1, runs // 2), art.scene, job.size)
+        print(f"{ink['label']}: {ink['pdf_s']:.2f} s per PDF, {ink['png_s']:.2f} s per banner PNG")
+        print(f"ratio, batch PDF rate vs Inkscape per-file rate: {pdf_rate * ink['pdf_s']:.0f}x (target >= 50x)")
+        print(f"ratio, banner PNG vs Inkscape: {ink['png_s'] / t_png:.1f}x faster (target >= 10x)")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from poster_gen.campaign import Campaign, Slogan, Unit
 from poster_gen.compose import Artwork, Legibility, compose
-from poster_gen.design import Design, load_design
+from poster_gen.design import DEFAULT_DESIGN, Design, load_design
 from poster_gen.errors import PosterGenError
 from poster_gen.i18n import _
 from poster_gen.output import inside, refuse_foreign
 from poster_gen.pdf import PdfOptions, write_pdf
-from poster_gen.plan import DEFAULT_DESIGN  # noqa: F401  (re-exported)
-from poster_gen.raster import RasterOptions, write_raster
 from poster_gen.sizes import PRESETS, Size, resolve_size, with_hem
-from poster_gen.suggest import unknown_choice
 from poster_gen.text import clean, legacy_problem
+
+if TYPE_CHECKING:  # the raster writers (Pillow, NumPy) are imported only when a raster format is written
+    from poster_gen.raster import RasterOptions
 
 FORMATS = ("pdf", "png", "tiff", "jpg")
 DEFAULT_FORMATS = ("pdf", "png")  # what --format gives when not set
@@ -68,6 +69,8 @@ def parse_formats(spec: str) -> tuple[str, ...]:
         raise PosterGenError(_("--format is empty; give one or more of pdf, png, tiff, jpg, e.g. pdf,png"))
     for f in fmts:
         if f not in FORMATS:
+            from poster_gen.suggest import unknown_choice  # only on a mistake: difflib stays out of start-up
+
             raise PosterGenError(unknown_choice("format", f, list(FORMATS)))
     return fmts
 
@@ -76,6 +79,8 @@ def find_unit(campaign: Campaign, unit_id: str) -> Unit:
     try:
         return campaign.unit(unit_id)
     except KeyError:
+        from poster_gen.suggest import unknown_choice
+
         raise PosterGenError(
             unknown_choice("unit", unit_id, [u.id for u in campaign.units], extra=_("see 'poster-gen units'"))
         ) from None
@@ -85,6 +90,8 @@ def find_slogan(campaign: Campaign, slogan_id: str) -> Slogan:
     try:
         return campaign.slogan(slogan_id)
     except KeyError:
+        from poster_gen.suggest import unknown_choice
+
         raise PosterGenError(
             unknown_choice("slogan", slogan_id, [s.id for s in campaign.slogans], extra=_("see 'poster-gen slogans'"))
         ) from None
@@ -115,6 +122,46 @@ def draft_slogan(text: str) -> Slogan:
     return Slogan(id=DRAFT_ID, text=text)
 
 
+def resolve_job(
+    campaign: Campaign,
+    unit_id: str,
+    slogan_id: str | None,
+    size_spec: str,
+    design_id: str = DEFAULT_DESIGN,
+    *,
+    text: str | None = None,
+    kind: str | None = None,
+    dpi: int | None = None,
+    hem_mm: float | None = None,
+    design_dirs: list[Path] | None = None,
+    designs: dict[str, Design] | None = None,
+) -> Job:
+    """The one place a job is made from its ids: render, batch and the proof sheet all come here.
+
+    ``text`` makes a draft (a slogan not in the campaign) instead of ``slogan_id``. ``kind`` names the
+    kind of a free WIDTHxHEIGHT size (as a manifest records it), ``dpi`` overrides the size's
+    resolution and ``hem_mm`` adds sewing allowance (--hem). ``designs`` is the caller's cache of
+    loaded designs, by id, for one run only: it must not outlive the run, since it does not know
+    ``design_dirs`` or the files' content.
+    """
+    unit = find_unit(campaign, unit_id)
+    if text is not None:
+        slogan, draft = draft_slogan(text), True
+    elif slogan_id is not None:
+        slogan, draft = find_slogan(campaign, str(slogan_id)), False
+    else:
+        raise PosterGenError(_("give --slogan ID (see 'poster-gen slogans') or --text \"...\""))
+    size = with_hem(resolve_size(size_spec, dpi, kind=kind), hem_mm)
+    design_id = design_id or DEFAULT_DESIGN
+    if designs is None:
+        design = load_design(design_id, design_dirs)
+    else:
+        design = designs.get(design_id)
+        if design is None:
+            design = designs[design_id] = load_design(design_id, design_dirs)
+    return Job(unit, slogan, size, design, draft)
+
+
 def make_job(
     campaign: Campaign,
     unit_id: str,
@@ -126,16 +173,9 @@ def make_job(
     design_dirs: list[Path] | None = None,
     hem_mm: float | None = None,
 ) -> Job:
-    unit = find_unit(campaign, unit_id)
-    if text is not None:
-        slogan, draft = draft_slogan(text), True
-    elif slogan_id is not None:
-        slogan, draft = find_slogan(campaign, slogan_id), False
-    else:
-        raise PosterGenError(_("give --slogan ID (see 'poster-gen slogans') or --text \"...\""))
-    size = with_hem(resolve_size(size_spec, dpi), hem_mm)
-    design = load_design(design_id, design_dirs)
-    return Job(unit, slogan, size, design, draft)
+    """``resolve_job`` with positional options (kept for existing callers)."""
+    return resolve_job(campaign, unit_id, slogan_id, size_spec, design_id, text=text, dpi=dpi, hem_mm=hem_mm,
+                       design_dirs=design_dirs)
 
 
 def compose_job(campaign: Campaign, job: Job) -> Artwork:
@@ -165,7 +205,7 @@ def render_job(
     out_dir: Path,
     formats: tuple[str, ...] = DEFAULT_FORMATS,
     pdf_options: PdfOptions = PdfOptions(),
-    raster_options: RasterOptions = RasterOptions(),
+    raster_options: RasterOptions | None = None,
 ) -> Result:
     art = compose_job(campaign, job)
     files: dict[str, Path] = {}
@@ -175,6 +215,8 @@ def render_job(
         if fmt == "pdf":
             write_pdf(art.scene, path, job_pdf_options(job, path, pdf_options))
         else:  # png: the trim; tiff (CMYK), jpg: trim plus bleed, like the PDF's BleedBox
-            write_raster(fmt, art.scene, path, job.size, raster_options)
+            from poster_gen.raster import RasterOptions, write_raster
+
+            write_raster(fmt, art.scene, path, job.size, raster_options or RasterOptions())
         files[fmt] = path
     return Result(job=job, files=files, legibility=art.legibility, warnings=art.warnings)

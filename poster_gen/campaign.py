@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from poster_gen import limits
 from poster_gen.errors import CampaignError
 from poster_gen.i18n import N_, _
+from poster_gen.quantities import Materials, PriceList, parse_materials, parse_prices
 from poster_gen.text import clean, legacy_problem, one_line, shown
 
 # An id is a slug: parts of a-z and 0-9 joined by single '-'. Ids name the
@@ -83,6 +84,10 @@ class Campaign:
     # name as the campaign file writes it (poster-gen never supplies wording
     # of its own on an official artwork). See README, "Writing a campaign file".
     lead_in: str = ""
+    # What the print order counts and prices (``poster-gen order``): the material of each kind
+    # (``[materials]``, over the defaults) and the prices (``[prices]``; None when the file has none).
+    materials: Materials = field(default_factory=Materials)
+    prices: PriceList | None = None
 
     @property
     def occasion(self) -> str:
@@ -95,23 +100,44 @@ class Campaign:
         return join_lead_in(self.lead_in, self.short_name or self.name)
 
     def slogan(self, slogan_id: str) -> Slogan:
-        for s in self.slogans:
-            if s.id == slogan_id:
-                return s
-        raise KeyError(slogan_id)
+        return self._index("_slogans_by_id", self.slogans)[slogan_id]
 
     def unit(self, unit_id: str) -> Unit:
-        for u in self.units:
-            if u.id == unit_id:
-                return u
-        raise KeyError(unit_id)
+        return self._index("_units_by_id", self.units)[unit_id]
+
+    # A campaign of every commune of the country has 3,321 units, and every artwork asks for its own
+    # unit and looks its campaign up in caches keyed by the campaign. So the ids are indexed, and the
+    # hash is worked out, once per campaign object, not once per question. What is computed is kept
+    # beside the fields: equality, repr and asdict never see it, a copy or pickle leaves it behind
+    # (a string's hash differs from one process to the next), and a campaign never changes.
+    _CACHED = ("_hash", "_units_by_id", "_slogans_by_id")
+
+    def _index(self, name: str, items: tuple) -> dict:
+        index = self.__dict__.get(name)
+        if index is None:
+            index = {}
+            for item in items:
+                index.setdefault(item.id, item)  # the first of a duplicated id, as a search would find
+            object.__setattr__(self, name, index)
+        return index
+
+    def __hash__(self) -> int:
+        h = self.__dict__.get("_hash")
+        if h is None:
+            # the fields a frozen dataclass hashes: all but those with hash=False (or compare=False)
+            h = hash(tuple(getattr(self, f.name) for f in fields(self) if (f.compare if f.hash is None else f.hash)))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in self._CACHED}
 
 
 _CAMPAIGN_KEYS = {"name", "short_name", "lead_in", "event_date", "issuer", "documents"}
 _DOC_KEYS = {"number", "date", "issuer"}
 _SLOGAN_KEYS = {"id", "text", "breaks"}
 _UNIT_KEYS = {"id", "name", "kind", "code", "heading"}
-_TOP_KEYS = {"campaign", "slogans", "units"}
+_TOP_KEYS = {"campaign", "slogans", "units", "prices", "materials"}
 
 
 def join_lead_in(lead_in: str, name: str) -> str:
@@ -483,6 +509,14 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
             )
         )
 
+    materials, prices = Materials(), None
+    if "materials" in data:
+        materials, found = parse_materials(data["materials"], "[materials]")
+        problems.extend(found)
+    if "prices" in data:
+        prices, found = parse_prices(data["prices"], "[prices]")
+        problems.extend(found)
+
     if problems:
         raise _campaign_error(source, problems)
     assert event_date is not None
@@ -496,6 +530,8 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
         slogans=tuple(slogans),
         units=tuple(units),
         source=source,
+        materials=materials,
+        prices=prices,
     )
 
 

@@ -1,7 +1,8 @@
 """The poster-gen command line: thin over the library.
 
 Every command validates its input, calls the library and prints. Errors from
-the library arrive as PosterGenError and leave as one line each and exit code 2.
+the library arrive as PosterGenError and leave as one line each and exit code 2;
+every exit code is an ``errors.ExitCode`` and means one thing (see ``_EXIT_CODES``).
 
 Every text it shows is in the user's language (poster_gen.i18n): ``--lang``,
 then POSTER_GEN_LANG, then the computer's language. Help texts are written in
@@ -25,10 +26,20 @@ from pathlib import Path
 import click
 
 from poster_gen import __version__
-from poster_gen.errors import PosterGenError
+from poster_gen.errors import ExitCode, PosterGenError
 from poster_gen.i18n import DOMAIN, ENV, LANGUAGES, LOCALE_DIR, N_, _, language, set_language
 
-EXIT_BAD_INPUT = 2
+EXIT_BAD_INPUT = ExitCode.BAD_INPUT  # the older name; use ExitCode
+
+# what each exit code means, as 'poster-gen --help' lists it
+_EXIT_CODES = (
+    (ExitCode.OK, N_("everything asked for was done")),
+    (ExitCode.ARTWORK_PROBLEM, N_("done, but an artwork could not be made, a plan row was skipped, or a file failed "
+                                  "preflight")),
+    (ExitCode.BAD_INPUT, N_("stopped: bad input or options, or a problem to fix with a file, a folder or memory")),
+    (ExitCode.INTERNAL, N_("internal error: a bug in poster-gen; please report it")),
+    (ExitCode.INTERRUPTED, N_("interrupted (Ctrl-C); what was finished is recorded")),
+)
 
 
 class Context:
@@ -275,33 +286,39 @@ class FriendlyGroup(_Localized, click.Group):
         try:
             return super().invoke(ctx)
         except PosterGenError as exc:
-            interrupted = exc.exit_code == 130  # an interruption is not an error
+            interrupted = exc.exit_code == ExitCode.INTERRUPTED  # an interruption is not an error
             _echo_error(str(exc), N_("poster-gen: {message}") if interrupted else N_("poster-gen: error: {message}"))
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo(_("poster-gen: interrupted"), err=True)
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
         except (click.exceptions.Exit, click.ClickException, click.Abort, BrokenPipeError):
             raise
         except RecursionError:
             _echo_error(_("an input is nested too deeply to read; check the files you gave"))
-            ctx.exit(EXIT_BAD_INPUT)
+            ctx.exit(ExitCode.BAD_INPUT)
         except MemoryError:
             _echo_error(_("out of memory; choose a smaller size or lower --dpi, or close other programs"))
-            ctx.exit(EXIT_BAD_INPUT)
+            ctx.exit(ExitCode.BAD_INPUT)
         except ModuleNotFoundError as exc:  # installed by hand, a dependency missing
             _echo_error(_(
                 "the Python package '{name}' is missing; install poster-gen with its dependencies "
                 "(python3 -m venv .venv && .venv/bin/pip install .), then run .venv/bin/poster-gen"
             ).format(name=exc.name))
-            ctx.exit(EXIT_BAD_INPUT)
+            ctx.exit(ExitCode.BAD_INPUT)
         except Exception as exc:  # a bug: still one line, details on request
             if os.environ.get("POSTER_GEN_DEBUG"):
                 raise
             click.echo(_(
                 "poster-gen: internal error: {error}; run again with POSTER_GEN_DEBUG=1 for details and report it"
             ).format(error=f"{type(exc).__name__}: {exc}"), err=True)
-            ctx.exit(1)
+            ctx.exit(ExitCode.INTERNAL)
+
+    def format_epilog(self, ctx, formatter) -> None:
+        """The exit codes, under the examples of 'poster-gen --help'."""
+        super().format_epilog(ctx, formatter)
+        with formatter.section(_("Exit codes")):
+            formatter.write_dl([(str(int(code)), _(meaning)) for code, meaning in _EXIT_CODES])
 
 
 def _print_table(rows: list[list[str]], headers: list[str]) -> None:
@@ -342,6 +359,15 @@ def _pdf_options(color: str | None, marks: bool, pdfx: bool, outline: bool = Fal
                       outline=outline)
     opts.validate()
     return opts
+
+
+def _raster_options(truecolor: bool):
+    """The PNG/TIFF/JPEG options; None (the defaults) keeps the raster writers unimported for a PDF-only run."""
+    if not truecolor:
+        return None
+    from poster_gen.raster import RasterOptions
+
+    return RasterOptions(png_truecolor=True)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -476,18 +502,16 @@ def sizes(as_json):
 @click.pass_obj
 def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dpi, truecolor, hem, color, marks, outline, pdfx,
            out):
-    from poster_gen.api import make_job, parse_formats, render_job
+    from poster_gen.api import parse_formats, render_job, resolve_job
 
     if slogan_id and text is not None:
         raise PosterGenError(_("give either --slogan or --text, not both"))
     formats = parse_formats(fmt)
     pdf_opts = _pdf_options(color, marks, pdfx, outline)
     c = obj.campaign
-    job = make_job(c, unit_id, slogan_id, size_spec, design_id, text=text, dpi=dpi, design_dirs=obj.design_dirs,
-                   hem_mm=hem)
-    from poster_gen.raster import RasterOptions
-
-    res = render_job(c, job, Path(out), formats, pdf_opts, RasterOptions(png_truecolor=truecolor))
+    job = resolve_job(c, unit_id, slogan_id, size_spec, design_id, text=text, dpi=dpi, hem_mm=hem,
+                      design_dirs=obj.design_dirs)
+    res = render_job(c, job, Path(out), formats, pdf_opts, _raster_options(truecolor))
     for p in res.files.values():
         click.echo(str(p))
     leg = res.legibility
@@ -533,7 +557,11 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
 @click.option("--outline", is_flag=True, help=_OUTLINE_HELP)
 @click.option("--pdfx", is_flag=True, help=_PDFX_HELP)
 @click.option("--no-check", "no_check", is_flag=True,
-              help=N_("Skip the preflight ('poster-gen check') of the files at the end."))
+              help=N_("Skip the preflight of the files as they are made."))
+@click.option("--deep-check", "deep_check", is_flag=True,
+              help=N_("Preflight every file as fully as 'poster-gen check' does (slower: the slogan is read back "
+                      "from each PDF's page, each PNG's image is decoded); by default the batch makes the quick, "
+                      "structural check."))
 @click.option("--quiet", is_flag=True, help=N_("No progress output."))
 @click.option("--proof", is_flag=True, expose_value=False, callback=_store("proof"),
               help=N_("Also write the proof sheet OUT/index.html (see 'poster-gen proof')."))
@@ -541,35 +569,23 @@ def render(obj: Context, unit_id, slogan_id, text, size_spec, design_id, fmt, dp
 @_campaign_option
 @click.pass_obj
 def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id, fmt, dpi, truecolor, hem, jobs, force, shard, color, marks,
-          outline, pdfx, no_check, quiet):
+          outline, pdfx, no_check, deep_check, quiet):
     from poster_gen.api import parse_formats
-    from poster_gen.batch import parse_shard, plan_all, read_plan, run_batch, select_shard
-    from poster_gen.raster import RasterOptions
-    from poster_gen.design import list_designs, load_design
+    from poster_gen.batch import parse_shard, plan_orders, run_batch
     from poster_gen.progress import Progress
 
+    if no_check and deep_check:
+        raise PosterGenError(_("give either --no-check or --deep-check, not both"))
     formats = parse_formats(fmt)
     pdf_opts = _pdf_options(color, marks, pdfx, outline)
-    c = obj.campaign
-    load_design(design_id, obj.design_dirs)
     _jobs_ok(jobs)
-    problems: list[str] = []
-    if plan:
-        if units_opt or slogans_opt or sizes_opt:
-            raise PosterGenError(_("--plan already lists units, slogans and sizes; drop --units/--slogans/--sizes"))
-        orders, problems = read_plan(Path(plan), c, {d.id for d in list_designs(obj.design_dirs)}, design_id)
-        for p in problems:
-            click.echo(_("poster-gen: skipped: {problem}").format(problem=p), err=True)
-    else:
-        orders = plan_all(c, _split(units_opt), _split(slogans_opt), _split(sizes_opt), design_id)
-    if dpi is not None:
-        from poster_gen.sizes import resolve_size
-
-        for o in {o.size for o in orders}:
-            resolve_size(o, dpi)
     shard_kn = parse_shard(shard) if shard else None
-    if shard_kn:
-        orders = select_shard(orders, *shard_kn)
+    plan_ = plan_orders(
+        obj.campaign, plan=Path(plan) if plan else None, units=_split(units_opt), slogans=_split(slogans_opt),
+        sizes=_split(sizes_opt), design=design_id, design_dirs=obj.design_dirs, dpi=dpi, shard=shard_kn,
+    )
+    for p in plan_.problems:
+        click.echo(_("poster-gen: skipped: {problem}").format(problem=p), err=True)
     tty = sys.stderr.isatty()
     bar = Progress(sys.stderr, tty=tty, quiet=quiet)
 
@@ -577,13 +593,14 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
         bar(done, total, _order_label(order), err)
 
     report = run_batch(
-        obj.campaign_path, orders, Path(out), formats, pdf_opts, jobs=jobs, dpi=dpi, progress=progress, force=force,
-        shard=shard_kn, design_dirs=obj.design_dirs, check=not no_check,
-        raster=RasterOptions(png_truecolor=truecolor), hem_mm=hem,
+        obj.campaign_path, plan_.orders, Path(out), formats, pdf_opts, jobs=jobs, dpi=dpi, progress=progress,
+        force=force, shard=shard_kn, design_dirs=obj.design_dirs,
+        check=False if no_check else ("full" if deep_check else "quick"),
+        raster=_raster_options(truecolor), hem_mm=hem, plan_problems=plan_.problems, campaign=obj.campaign,
     )
-    small = [e for e in report.entries if e.get("legible") is False]
+    small = report.below_legibility
     if not quiet:
-        click.echo(_batch_summary(report, len(problems), len(small)), err=True)
+        click.echo(_batch_summary(report, len(report.plan_problems), len(small)), err=True)
         # the artworks that fall short, by the name of their files, one line each
         for e in sorted(small, key=lambda e: _artwork_name(e))[:_SHORT_LISTED]:
             click.echo(_("below the recommended capital height: {artwork}: {shortfall}").format(
@@ -593,7 +610,6 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
                        .format(more=len(small) - _SHORT_LISTED), err=True)
     # each file was preflighted by the worker that made it, as it was made
     checks = report.checks
-    bad_files = sum(not r.ok for r in checks)
     if checks:
         from poster_gen.check import format_report, summary_line
 
@@ -604,8 +620,8 @@ def batch(obj: Context, out, plan, units_opt, slogans_opt, sizes_opt, design_id,
             click.echo(_("preflight: {summary}").format(summary=summary_line(checks)), err=True)
     if obj.proof:
         _batch_proof(obj, Path(out), report, checks, jobs, quiet)
-    if report.failed or problems or bad_files:
-        sys.exit(1)
+    if report.exit_code != ExitCode.OK:
+        sys.exit(report.exit_code)
 
 
 _SHORT_LISTED = 20  # the batch summary names this many artworks that fall short
@@ -625,33 +641,30 @@ def _batch_summary(report, bad_rows: int, small: int) -> str:
         small=small, seconds=report.seconds, manifest=report.manifest)
 
 
-def _artwork_name(e: dict) -> str:
-    """An artwork as its files are named, without extension: ``xa-bang-mac/phuon-80x240_4``."""
-    files = e.get("files") or {}
-    rel = next(iter(files.values()), "") if isinstance(files, dict) else ""
-    if rel:
-        return rel.rsplit(".", 1)[0]
-    return f"{e.get('unit')}/{e.get('size')}_{e.get('slogan')}"
+def _artwork_name(e) -> str:
+    """An artwork (a ``records.ManifestEntry``) as its files are named, without extension:
+    ``xa-bang-mac/phuon-80x240_4``."""
+    return e.name
 
 
 # the text blocks of an artwork, as the manifest names them
 _FIELDS = {"slogan": N_("slogan"), "heading": N_("heading"), "occasion": N_("occasion"), "date": N_("date")}
 
 
-def _shortfall(e: dict) -> str:
-    """What falls short, in the figures the render command prints."""
+def _shortfall(e) -> str:
+    """What falls short in an artwork (a ``records.ManifestEntry``), in the figures the render command prints."""
     def g(v) -> str:
         return f"{v:g}" if isinstance(v, int | float) and not isinstance(v, bool) else str(v)
 
     def one(field, cap, required) -> str:
         name = _(_FIELDS[field]) if field in _FIELDS else str(field)
         return _("{field} capitals {cap} mm, below the {required} mm needed at {distance} m").format(
-            field=name, cap=g(cap), required=g(required), distance=g(e.get("viewing_m")))
+            field=name, cap=g(cap), required=g(required), distance=g(e.viewing_m))
 
-    blocks = [b for b in e.get("blocks") or () if isinstance(b, dict) and b.get("legible") is False]
+    blocks = [b for b in e.blocks if isinstance(b, dict) and b.get("legible") is False]
     if blocks:
         return "; ".join(one(b.get("field"), b.get("cap_height_mm"), b.get("required_cap_mm")) for b in blocks)
-    return one("slogan", e.get("cap_height_mm"), e.get("required_cap_mm"))
+    return one("slogan", e.cap_height_mm, e.required_cap_mm)
 
 
 def _batch_proof(obj: Context, out: Path, report, checks, jobs, quiet) -> None:
@@ -762,7 +775,7 @@ def check(obj: Context, files, color, as_json):
     else:
         click.echo(format_report(results))
     if any(not r.ok for r in results):
-        sys.exit(1)
+        sys.exit(ExitCode.ARTWORK_PROBLEM)
 
 
 @cli.command(help=N_("Merge the shard manifests in OUT into OUT/manifest.json."), examples=["poster-gen merge output"])
@@ -805,9 +818,10 @@ def designs(obj: Context, as_json):
 
 
 @cli.command(
-    help=N_("Write OUT/index.html: every artwork of OUT/manifest.json as a small preview, grouped by unit, with its "
-            "slogan, size, design, capital height and legibility, links to its PDF and PNG, and the preflight "
-            "results when the manifest has them.\n\n"
+    help=N_("Write the proof sheet of OUT/manifest.json: OUT/index.html (totals with copies, area and cost, "
+            "problems first, then the units by province and kind) and a page per unit under OUT/_proof/u/ with "
+            "each artwork's preview, lines, legibility, preflight result, copies, area and cost. Previews are "
+            "made once and reused on a re-run.\n\n"
             "Without --campaign, the campaign that made the files is used, as the manifest records it."),
     examples=[
         "poster-gen batch --out output && poster-gen proof output",
@@ -817,15 +831,23 @@ def designs(obj: Context, as_json):
 @click.argument("out", default="output", type=click.Path(file_okay=False))
 @click.option("-j", "--jobs", type=int, default=None, metavar="N",
               help=N_("Worker processes for the previews (default: all cores)."))
+@click.option("--prices", "prices_file", metavar=N_("FILE"), type=click.Path(dir_okay=False),
+              help=N_("Prices in a TOML file with a [prices] table, as 'poster-gen order --prices' reads it; "
+                      "replaces the campaign's."))
 @_designs_option
 @_campaign_option
 @click.pass_obj
-def proof(obj: Context, out, jobs):
+def proof(obj: Context, out, jobs, prices_file):
     from poster_gen.proof import write_proof
 
     _jobs_ok(jobs)
     _use_recorded_campaign(obj, [Path(out)])
-    res = write_proof(Path(out), obj.campaign_path, obj.design_dirs, jobs=jobs)
+    prices = None
+    if prices_file:
+        from poster_gen.order import load_prices
+
+        prices = load_prices(prices_file)
+    res = write_proof(Path(out), obj.campaign_path, obj.design_dirs, jobs=jobs, prices=prices)
     click.echo(str(res.index))
     if res.preview_failures:
         click.echo(_("warning: {count} artworks have no preview; see the page").format(count=res.preview_failures),
@@ -883,6 +905,95 @@ def init_campaign(file, provinces, occasion, date_opt, lead_in, issuer, slogans_
     for p in res.placeholders:
         click.echo(_("edit before printing: {what} is a placeholder marked SỬA").format(what=p), err=True)
     click.echo(res.summary())
+
+
+@cli.command(
+    help=N_("Write OUT/bundles/<unit>.zip for every unit of OUT/manifest.json, to send over Zalo or e-mail: the "
+            "unit's print files, a small JPEG preview of each artwork (folder xem-truoc) and a note in Vietnamese "
+            "(HUONG-DAN.txt) saying which file goes to the print shop, at what size, how many copies, with what "
+            "bleed or hem.\n\n"
+            "A re-run remakes only the bundles whose files changed; the same files give the same bytes. Without "
+            "--campaign, the notes name the units as the campaign that made the files does."),
+    examples=[
+        "poster-gen batch --out output && poster-gen bundle output",
+        "poster-gen bundle output --max-mb 10",
+    ],
+)
+@click.argument("out", default="output", type=click.Path(file_okay=False))
+@click.option("--max-mb", "max_mb", type=float, default=None, metavar="N",
+              help=N_("Warn about any bundle over N MB, naming what makes it large (default: 20, what e-mail "
+                      "services take as attachments)."))
+@click.option("-j", "--jobs", type=int, default=None, metavar="N",
+              help=N_("Worker processes for the previews (default: all cores)."))
+@click.option("--quiet", is_flag=True, help=N_("Only warnings and errors."))
+@_designs_option
+@_campaign_option
+@click.pass_obj
+def bundle(obj: Context, out, max_mb, jobs, quiet):
+    from poster_gen.bundle import DEFAULT_MAX_MB, what_is_large, write_bundles
+
+    _jobs_ok(jobs)
+    _use_recorded_campaign(obj, [Path(out)])
+    limit = DEFAULT_MAX_MB if max_mb is None else max_mb
+    res = write_bundles(Path(out), obj.campaign_path, obj.design_dirs, max_mb=limit, jobs=jobs)
+    if not quiet:
+        for b in res.made:
+            click.echo(_("made {path} ({size} MB)").format(path=b.path, size=f"{b.bytes / 1e6:.1f}"))
+    for b in res.over:
+        click.echo(_("warning: {path} is {size} MB, over --max-mb {limit}: {what}").format(
+            path=b.path, size=f"{b.bytes / 1e6:.2f}", limit=f"{limit:g}", what=what_is_large(b)), err=True)
+    for unit, why in res.failed:
+        click.echo(_("bundle of {unit} not made: {reason}").format(unit=unit, reason=why), err=True)
+    if not quiet:
+        big = res.largest
+        click.echo(_("bundles: {made} made, {kept} up to date, {removed} removed, {failed} failed; largest {name} "
+                     "{size} MB; folder {folder}").format(
+            made=len(res.made), kept=len(res.kept), removed=len(res.removed), failed=len(res.failed),
+            name=big.path.name if big else "-", size=f"{big.bytes / 1e6:.1f}" if big else "0", folder=res.folder),
+            err=True)
+    if res.failed:
+        sys.exit(ExitCode.ARTWORK_PROBLEM)
+
+
+@cli.command(
+    help=N_("Write the print order of OUT from its manifest: OUT/order.xlsx (a summary by kind and size, every "
+            "artwork, the prices, a sheet per unit; totals as formulas), OUT/order.csv (the same rows for other "
+            "programs) and OUT/order.pdf (an A4 order form to sign, in Vietnamese).\n\n"
+            "Material area = the printed sheet (finished size plus hem and bleed on every side) x copies. Prices: "
+            "the [prices] table of the campaign, or --prices FILE; without prices the money columns are left out.\n\n"
+            "Without --campaign, the campaign that made the files is used, as the manifest records it."),
+    examples=[
+        "poster-gen batch --plan plan.csv --out output && poster-gen order output",
+        'poster-gen order output --prices bang-gia.toml --place "Chi Lăng" --date 2025-08-20',
+    ],
+)
+@click.argument("out", default="output", type=click.Path(file_okay=False))
+@click.option("--prices", "prices_file", metavar=N_("FILE"), type=click.Path(dir_okay=False),
+              help=N_("Prices in a TOML file with a [prices] table, as in a campaign file (material = đồng per m², "
+                      "size id = đồng per piece); replaces the campaign's."))
+@click.option("--date", "date_opt", metavar="YYYY-MM-DD", help=N_("The date on the form (default: today)."))
+@click.option("--place", default="", metavar=N_("TEXT"),
+              help=N_("The place written before the date on the form, e.g. 'Chi Lăng' (default: dots to fill in)."))
+@click.option("--force", is_flag=True, help=N_("Replace order files that were edited and saved since poster-gen "
+                                               "wrote them."))
+@_campaign_option
+@click.pass_obj
+def order(obj: Context, out, prices_file, date_opt, place, force):
+    from poster_gen.init import parse_date
+    from poster_gen.order import load_prices, write_order
+
+    date = parse_date(date_opt) if date_opt else None
+    prices = load_prices(prices_file) if prices_file else None
+    _use_recorded_campaign(obj, [Path(out)])
+    res = write_order(Path(out), obj.campaign, prices, date=date, place=place, force=force)
+    for w in res.warnings:
+        click.echo(_("warning: {message}").format(message=w), err=True)
+    count, copies, area, amount = res.totals
+    click.echo(_("order: artworks {count}, copies {copies}, material {area} m²{amount}").format(
+        count=count, copies=copies, area=f"{area:.2f}".replace(".", "," if language() == "vi" else "."),
+        amount=_(", amount {amount} đồng").format(amount=f"{amount:,}".replace(",", ".")) if amount is not None else ""))
+    for p in res.files:
+        click.echo(str(p))
 
 
 def main(argv=None):

@@ -153,6 +153,8 @@ class Legibility:
 
 @dataclass(frozen=True)
 class Artwork:
+    """What composing a job gives: the scene to draw and how legible its text is."""
+
     scene: Scene
     legibility: Legibility
     warnings: tuple[str, ...] = ()

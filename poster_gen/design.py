@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from poster_gen import sandbox
+from poster_gen import fieldexpr
 from poster_gen.errors import PosterGenError
 from poster_gen.i18n import _, language, ngettext
 from poster_gen.limits import loads_toml, read_text_file
@@ -56,6 +56,8 @@ _TEXT_KEYS = {
 _RECT_KEYS = {"region", "color", "on", "to_edge"}
 _FRAME_KEYS = {"inset", "width", "color"}
 _COLOR_KEYS = {"rgb", "cmyk"}
+DEFAULT_DESIGN = "classic"  # the design of a job or record that names none
+
 _CHOICES = {
     "case": ("upper", "as-is"),
     "align": ("center", "left"),
@@ -76,6 +78,8 @@ class Box:
 
 @dataclass(frozen=True)
 class RectSpec:
+    """A filled rectangle of a design's layout."""
+
     box: Box
     color: str
     on: str = "safe"  # safe | trim | canvas
@@ -84,6 +88,8 @@ class RectSpec:
 
 @dataclass(frozen=True)
 class FrameSpec:
+    """A rule drawn round the safe area, inset from it."""
+
     inset: float  # fraction of the safe area's short side, from the safe edge (negative: outwards)
     width: float  # stroke width, fraction of the short side
     color: str
@@ -91,6 +97,8 @@ class FrameSpec:
 
 @dataclass(frozen=True)
 class TextSpec:
+    """A text block of a design's layout: which field, where, in which font, colour and case."""
+
     field: str
     box: Box
     font: str
@@ -105,6 +113,8 @@ class TextSpec:
 
 @dataclass(frozen=True)
 class KindLayout:
+    """A design's layout for one kind: background, rectangles, frames and text blocks."""
+
     background: str
     rects: tuple[RectSpec, ...]
     frames: tuple[FrameSpec, ...]
@@ -113,6 +123,8 @@ class KindLayout:
 
 @dataclass(frozen=True)
 class Design:
+    """A design, its parents merged in and every value checked."""
+
     id: str
     name: str
     description: str
@@ -143,36 +155,49 @@ class Design:
 
 @dataclass(frozen=True)
 class _Source:
+    """A design file as found: its id, and its TOML or why it cannot be read."""
+
     id: str
     path: Path
     data: dict | None  # None: unreadable (see error)
     error: str = ""
 
 
+def _load(path: Path) -> tuple[dict | None, str]:
+    """A design file's TOML, bounded in size and nesting, or why it cannot be read.
+
+    The file is read every time; only the parsing is remembered, keyed by the file's bytes (a file
+    rewritten within one tick of the clock, with the same length, is still read anew)."""
+    try:
+        raw = read_text_file(path, "design", MAX_DESIGN_BYTES)
+    except PosterGenError as exc:  # too large, unreadable
+        return None, str(exc)
+    return _read(str(path), raw, language())
+
+
 @lru_cache(maxsize=256)
-def _read(path: str, mtime_ns: int, size: int, lang: str) -> tuple[dict | None, str]:
-    """A design file's TOML, bounded in size and nesting, or why it cannot be read
-    (in the language ``lang``, part of the cache key)."""
+def _read(path: str, raw: bytes, lang: str) -> tuple[dict | None, str]:
+    """The TOML of a design file's bytes, or why it cannot be read (in the language ``lang``)."""
     p = Path(path)
     try:
-        text = read_text_file(p, "design", MAX_DESIGN_BYTES).decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
         return loads_toml(text, _("design {path}").format(path=p)), ""
     except tomllib.TOMLDecodeError as exc:
         return None, _("design {path}: TOML syntax error: {detail}; fix the file at that line").format(
             path=p, detail=exc)
     except UnicodeDecodeError:
         return None, _("design {path}: not UTF-8 text; save the file as UTF-8").format(path=p)
-    except PosterGenError as exc:  # too large, nested too deeply, unreadable
+    except PosterGenError as exc:  # nested too deeply
         return None, str(exc)
 
 
 def _source(path: Path) -> _Source:
     try:
-        st = path.stat()
+        path.stat()
     except OSError as exc:
         return _Source(path.stem, path, None,
                        _("design {path}: cannot read it ({reason})").format(path=path, reason=exc.strerror))
-    data, err = _read(str(path), st.st_mtime_ns, st.st_size, language())
+    data, err = _load(path)
     if data is None:
         return _Source(path.stem, path, None, err)
     did = data.get("id", path.stem)
@@ -600,6 +625,10 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
         if not isinstance(src, str):
             problems.append(_("{where}: must be text in quotes (a jinja2 template)").format(where=where))
             continue
+        if fieldexpr.parse(src) is not None:  # the small subset (fieldexpr.py): valid jinja2 as it stands
+            continue
+        from poster_gen import sandbox  # jinja2, only for the fields that need it
+
         try:
             sandbox.compile_field(src, where)
         except sandbox.SandboxError as exc:
@@ -677,7 +706,38 @@ def load_design_file(path: Path, extra: list[Path] | None = None) -> Design:
     return _build(src, [src, *_sources([path.parent, *(extra or [])])])
 
 
+def _first_with_id(design_id: str, extra: list[Path] | None) -> _Source | None:
+    """The first design file whose id is ``design_id``, found without parsing the files before it
+    that cannot have that id; None when that is not certain, or when the design extends another
+    (``load_design`` then reads every file, as it must to find a parent).
+
+    A file's id is its stem unless it says ``id = "..."``. A TOML text without a backslash has
+    no escapes, so another file whose text never holds the id in quotes cannot be the design
+    asked for: parsing it (milliseconds each) is skipped.
+    """
+    if not SLUG.match(design_id):
+        return None
+    key = design_id.encode()
+    quoted = (b'"' + key + b'"', b"'" + key + b"'", b"\n" + key + b'"', b"\n" + key + b"'")  # also """\nid"""
+    for folder in design_dirs(extra):
+        for p in sorted(Path(folder).glob("*.toml")):
+            if p.stem != design_id:
+                try:
+                    raw = read_text_file(p, "design", MAX_DESIGN_BYTES)
+                except PosterGenError:
+                    return None
+                if b"\\" not in raw and not any(q in raw for q in quoted):
+                    continue
+            src = _source(p)
+            if src.id == design_id:
+                return src if src.data is None or "extends" not in src.data else None
+    return None
+
+
 def load_design(design_id: str, extra: list[Path] | None = None) -> Design:
+    src = _first_with_id(design_id, extra)
+    if src is not None:  # it extends nothing: no other file is needed
+        return _build(src, [src])
     sources = _sources(extra)
     for src in sources:
         if src.id == design_id:
@@ -697,9 +757,21 @@ def load_design(design_id: str, extra: list[Path] | None = None) -> Design:
 
 def render_field(design: Design, field: str, context: dict) -> str:
     """A design field's text, rendered in the sandbox (see sandbox.py): an
-    error names the file that gives the field, and the field."""
+    error names the file that gives the field, and the field.
+
+    A field in the small subset of jinja2 that ``fieldexpr`` reads (the packaged
+    designs' fields) is answered there when its answer is certain to be the
+    sandbox's, without loading jinja2."""
+    source = design.fields[field]
+    parts = fieldexpr.parse(source)
+    if parts is not None:
+        text = fieldexpr.render(parts, context)
+        if text is not None:
+            return text
+    from poster_gen import sandbox
+
     origin = design.field_files.get(field, design.path)
     where = _("design {path}, field '{field}'").format(path=origin, field=field)
-    template = sandbox.compile_field(design.fields[field], where)
+    template = sandbox.compile_field(source, where)
     # an unknown name is answered with the names the field does see
     return sandbox.render(template, context, where, sandbox.FIELD_LIMITS, names_hint=", ".join(context))

@@ -1,18 +1,32 @@
 """Fonts: coverage checks, HarfBuzz shaping and ink measured from glyph outlines.
 
 Everything here is in em units (1.0 = the font size); layout scales.
+
+What measuring needs from a font file (units per em, the Unicode cmap,
+advances, glyph boxes, capital height and two names) is read straight from
+the file's tables when the file is a plain, well-formed TrueType font: the
+packaged fonts and nearly every other. Loading fontTools and decoding those
+tables with it took longer than writing the PDF. Whatever this reader does not
+know for certain (another format, a table it would have to guess at, a name
+record fontTools decodes its own way) is left to fontTools, as before, so the
+answers are fontTools' own either way (``tests/test_layout.py`` compares them
+on every font at hand).
 """
 
 from __future__ import annotations
 
+import array
 import hashlib
+import io
 import struct
+import sys
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import uharfbuzz as hb
-from fontTools.ttLib import TTFont
 
 from poster_gen.errors import FontCoverageError, PosterGenError
 from poster_gen.i18n import _
@@ -21,6 +35,8 @@ from poster_gen.resources import fonts_dir
 
 @dataclass(frozen=True)
 class ShapedGlyph:
+    """One glyph of shaped text, in em."""
+
     gid: int
     char: str  # the source character(s) this glyph draws
     x_em: float  # pen position relative to the run origin
@@ -30,6 +46,8 @@ class ShapedGlyph:
 
 @dataclass(frozen=True)
 class Shaped:
+    """Text shaped by HarfBuzz: its glyphs and total advance, in em."""
+
     text: str
     glyphs: tuple[ShapedGlyph, ...]
     advance_em: float
@@ -51,30 +69,36 @@ class Font:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         try:
-            self._tt = TTFont(str(self.path), lazy=True)
             data = self.path.read_bytes()
+            tables = _SfntTables.read(data)
+            if tables is None:  # not the plain case: fontTools reads it, as it always did
+                tables = _FontToolsTables(self.path)
         except Exception as exc:  # fontTools raises many types on bad files
             raise PosterGenError(
                 _("font {path}: cannot be read ({reason}); reinstall poster-gen or fix the design's font").format(
                     path=self.path, reason=exc
                 )
             ) from None
-        if "glyf" not in self._tt:
+        if not tables.has_glyf:
             raise PosterGenError(
                 _("font {path}: only TrueType-outline fonts (glyf) are supported").format(path=self.path)
             )
+        tables.load()
+        self._tables = tables
         self.sha256 = hashlib.sha256(data).hexdigest()
-        self.upem = self._tt["head"].unitsPerEm
-        self.cmap: dict[int, str] = self._tt.getBestCmap()
-        self._glyf = self._tt["glyf"]
-        self._order = self._tt.getGlyphOrder()
-        self._hmtx = self._tt["hmtx"]
-        os2 = self._tt["OS/2"]
-        self.cap_height_em = (getattr(os2, "sCapHeight", 0) or 700) / self.upem
-        self.ps_name = (_debug_name(self._tt, 6) or self.path.stem).replace(" ", "")
-        self.family = _debug_name(self._tt, 1) or self.path.stem
+        self.upem = tables.upem
+        # the characters the font maps (fontTools' getBestCmap), to a glyph (id or name: see _tables)
+        self.cmap: dict[int, int | str] = tables.cmap
+        self.cap_height_em = (tables.cap_height or 700) / self.upem
+        self.ps_name = (tables.debug_name(6) or self.path.stem).replace(" ", "")
+        self.family = tables.debug_name(1) or self.path.stem
         self._hb_font = hb.Font(hb.Face(hb.Blob(data)))
         self._ink: dict[int, Ink | None] = {}
+
+    @property
+    def _tt(self) -> TTFont:
+        """The font as fontTools reads it (opened on first use)."""
+        return self._tables.tt
 
     # -- coverage ---------------------------------------------------------
     def missing(self, text: str) -> list[str]:
@@ -117,11 +141,11 @@ class Font:
     def _nominal(self, text: str) -> Shaped:
         """Unshaped fallback: one glyph per character from the cmap."""
         glyphs, x = [], 0.0
+        tables = self._tables
         for ch in text:
-            gname = self.cmap.get(ord(ch), ".notdef")
-            gid = self._tt.getGlyphID(gname)
-            adv = self._hmtx[gname][0] / self.upem
-            glyphs.append(ShapedGlyph(gid, ch, x, 0.0, adv))
+            glyph = self.cmap.get(ord(ch), tables.notdef)
+            adv = tables.advance(glyph) / self.upem
+            glyphs.append(ShapedGlyph(tables.glyph_id(glyph), ch, x, 0.0, adv))
             x += adv
         return Shaped(text, tuple(glyphs), x)
 
@@ -131,36 +155,289 @@ class Font:
             return self._ink[gid]
         except KeyError:
             pass
+        box = self._tables.box(gid)
+        if box is None:
+            self._ink[gid] = None
+            return None
+        s = 1.0 / self.upem
+        ink = Ink(box[0] * s, box[1] * s, box[2] * s, box[3] * s)
+        self._ink[gid] = ink
+        return ink
+
+    def advance_of(self, char: str) -> float:
+        return self._tables.advance(self.cmap.get(ord(char), self._tables.notdef)) / self.upem
+
+
+class _FontToolsTables:
+    """The tables as fontTools reads them; glyphs are named (as fontTools' cmap names them)."""
+
+    notdef = ".notdef"
+
+    def __init__(self, path: Path):
+        from fontTools.ttLib import TTFont
+
+        self.tt = TTFont(str(path), lazy=True)
+        self.has_glyf = "glyf" in self.tt
+
+    def load(self) -> None:
+        self.upem = self.tt["head"].unitsPerEm
+        self.cmap: dict[int, str] = self.tt.getBestCmap()
+        self._glyf = self.tt["glyf"]
+        self._order = self.tt.getGlyphOrder()
+        self._hmtx = self.tt["hmtx"]
+        self.cap_height = getattr(self.tt["OS/2"], "sCapHeight", 0)
+
+    def debug_name(self, name_id: int) -> str | None:
+        return _debug_name(self.tt, name_id)
+
+    def glyph_id(self, name: str) -> int:
+        return self.tt.getGlyphID(name)
+
+    def advance(self, name: str) -> int:
+        return self._hmtx[name][0]
+
+    def box(self, gid: int) -> tuple[int, int, int, int] | None:
         g = self._glyf[self._order[gid]]
         if not hasattr(g, "xMin") or g.numberOfContours == 0:
             if g.isComposite():
                 g.recalcBounds(self._glyf)
             if not hasattr(g, "xMin") or (g.numberOfContours == 0 and not g.isComposite()):
-                self._ink[gid] = None
                 return None
-        s = 1.0 / self.upem
-        ink = Ink(g.xMin * s, g.yMin * s, g.xMax * s, g.yMax * s)
-        self._ink[gid] = ink
-        return ink
+        return g.xMin, g.yMin, g.xMax, g.yMax
 
-    def advance_of(self, char: str) -> float:
-        gname = self.cmap.get(ord(char), ".notdef")
-        return self._hmtx[gname][0] / self.upem
+
+# the cmap subtables fontTools' getBestCmap prefers, in order
+_CMAP_PREFERENCES = ((3, 10), (0, 6), (0, 4), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0))
+_REQUIRED = (b"head", b"maxp", b"hhea", b"hmtx", b"cmap", b"loca", b"glyf", b"OS/2", b"name", b"post")
+# the shortest subtable of each format fontTools reads without complaint (a format not
+# named here is one it skips or reads in its own way)
+_CMAP_MIN_LENGTH = {0: 262, 2: 518, 4: 16, 6: 10, 12: 16, 13: 16, 14: 10}
+# the bytes fontTools reads of each OS/2 version (format 0, then its additions)
+_OS2_SIZES = {0: 78, 1: 86, 2: 96, 3: 96, 4: 96, 5: 100}
+
+
+def _array(typecode: str, data: bytes) -> array.array:
+    a = array.array(typecode)
+    a.frombytes(data)
+    if sys.byteorder != "big":
+        a.byteswap()
+    return a
+
+
+class _SfntTables:
+    """The same answers as ``_FontToolsTables``, read from a plain, well-formed TrueType file
+    (see the module); glyphs are glyph ids. ``read`` returns None for any other file."""
+
+    notdef = 0
+    has_glyf = True
+
+    @classmethod
+    def read(cls, data: bytes) -> _SfntTables | None:
+        try:
+            return cls(data)
+        except Exception:  # _NotPlain, or a surprise: fontTools answers either way
+            return None
+
+    def __init__(self, data: bytes):
+        self._data = data
+        if data[:4] not in (b"\x00\x01\x00\x00", b"true"):  # a collection, WOFF, CFF: fontTools
+            raise _NotPlain
+        (num_tables,) = struct.unpack_from(">H", data, 4)
+        view = memoryview(data)
+        tables: dict[bytes, memoryview] = {}
+        for i in range(num_tables):
+            tag, _checksum, offset, length = struct.unpack_from(">4sLLL", data, 12 + 16 * i)
+            if tag in tables or offset + length > len(data):
+                raise _NotPlain
+            tables[tag] = view[offset:offset + length]
+        if any(tag not in tables for tag in _REQUIRED) or b"CFF " in tables or b"DMAP" in tables:
+            raise _NotPlain
+        self._glyf = tables[b"glyf"]
+        head, maxp, hhea, os2 = tables[b"head"], tables[b"maxp"], tables[b"hhea"], tables[b"OS/2"]
+        if len(head) != 54 or len(hhea) != 36:
+            raise _NotPlain
+        self.upem = struct.unpack_from(">H", head, 18)[0]
+        (loca_format,) = struct.unpack_from(">h", head, 50)
+        version, n = struct.unpack_from(">LH", maxp)
+        if (version, len(maxp)) not in ((0x00005000, 6), (0x00010000, 32)) or n == 0:
+            raise _NotPlain
+        self.num_glyphs = n
+        # capital height: OS/2 version 2 on (fontTools has no sCapHeight before it)
+        (os2_version,) = struct.unpack_from(">H", os2)
+        if len(os2) < _OS2_SIZES.get(os2_version, 1 << 30):
+            raise _NotPlain
+        self.cap_height = struct.unpack_from(">h", os2, 88)[0] if os2_version >= 2 else 0
+        self._glyph_zero_is_notdef(tables[b"post"])
+        self._read_hmtx(struct.unpack_from(">H", hhea, 34)[0], tables[b"hmtx"])
+        self._read_loca(loca_format, tables[b"loca"], len(tables[b"glyf"]))
+        self.cmap = self._read_cmap(tables[b"cmap"])
+        self._names = {i: _raw_debug_name(bytes(tables[b"name"]), i) for i in (1, 6)}
+        if any(v is None for v in self._names.values()):  # a record fontTools decodes its own way
+            raise _NotPlain
+
+    def load(self) -> None:
+        pass  # read in full by ``read``
+
+    def _glyph_zero_is_notdef(self, post: memoryview) -> None:
+        """fontTools names glyph 0 '.notdef' (the nominal glyph of a character the cmap lacks)."""
+        (post_format,) = struct.unpack_from(">L", post)
+        if len(post) < 32:  # the header fontTools reads of every format
+            raise _NotPlain
+        if post_format == 0x00020000:
+            count, first = struct.unpack_from(">HH", post, 32)
+            if count == 0 or first != 0:
+                raise _NotPlain
+        elif post_format not in (0x00010000, 0x00030000):
+            raise _NotPlain
+
+    def _read_hmtx(self, n_metrics: int, hmtx: memoryview) -> None:
+        n = self.num_glyphs
+        n_metrics = min(n_metrics, n)
+        if n_metrics == 0 or len(hmtx) < 4 * n_metrics + 2 * (n - n_metrics):
+            raise _NotPlain
+        self._advances = _array("H", hmtx[: 4 * n_metrics])[::2]
+
+    def _read_loca(self, loca_format: int, loca: memoryview, glyf_len: int) -> None:
+        if loca_format not in (0, 1):
+            raise _NotPlain
+        offsets = _array("I" if loca_format else "H", loca)  # ValueError when not whole entries
+        if not loca_format:
+            offsets = array.array("I", (2 * v for v in offsets))
+        if len(offsets) < self.num_glyphs + 1 or offsets[-1] > glyf_len:
+            raise _NotPlain
+        # fontTools refuses a table whose glyphs run backwards, and cannot read a glyph of 1-9 bytes
+        if any(not (b == a or b - a >= 10) for a, b in pairwise(offsets)):
+            raise _NotPlain
+        self._loca = offsets
+
+    def _read_cmap(self, cmap: memoryview) -> dict[int, int]:
+        _version, count = struct.unpack_from(">HH", cmap)
+        subtables = []
+        for i in range(count):
+            platform, encoding, offset = struct.unpack_from(">HHL", cmap, 4 + 8 * i)
+            fmt, length = struct.unpack_from(">HH", cmap, offset)
+            if fmt in (8, 10, 12, 13):
+                _fmt, _reserved, length = struct.unpack_from(">HHL", cmap, offset)
+            elif fmt in (14, 15):
+                _fmt, length = struct.unpack_from(">HL", cmap, offset)
+            if length < _CMAP_MIN_LENGTH.get(fmt, 1 << 32) or offset + length > len(cmap):
+                raise _NotPlain  # a subtable fontTools skips, refuses or reads in its own way
+            if fmt in (12, 13) and length != 16 + 12 * struct.unpack_from(">L", cmap, offset + 12)[0]:
+                raise _NotPlain
+            subtables.append((platform, encoding, fmt, cmap[offset:offset + length]))
+        for want in _CMAP_PREFERENCES:
+            for platform, encoding, fmt, body in subtables:
+                if (platform, encoding) == want:
+                    return self._decode_cmap(fmt, body)
+        raise _NotPlain  # no Unicode cmap
+
+    def _decode_cmap(self, fmt: int, body: memoryview) -> dict[int, int]:
+        """Format 4 or 12, well formed (sorted segments that do not overlap): what fontTools decodes."""
+        out: dict[int, int] = {}
+        if fmt == 4:
+            (seg_x2,) = struct.unpack_from(">H", body, 6)
+            seg = seg_x2 // 2
+            if seg_x2 % 2 or seg == 0 or len(body) % 2 or len(body) < 16 + 8 * seg:
+                raise _NotPlain
+            words = _array("H", body[14:])
+            ends, starts = words[:seg], words[seg + 1: 2 * seg + 1]
+            deltas, range_offsets = words[2 * seg + 1: 3 * seg + 1], words[3 * seg + 1: 4 * seg + 1]
+            glyph_ids = words[4 * seg + 1:]
+            last_end = -1
+            for i in range(seg - 1):  # the last segment (0xFFFF) maps nothing, as in fontTools
+                start, end, delta, range_offset = starts[i], ends[i], deltas[i], range_offsets[i]
+                if start > end or start <= last_end:
+                    raise _NotPlain
+                last_end = end
+                if range_offset == 0:
+                    for code in range(start, end + 1):
+                        gid = (code + delta) & 0xFFFF
+                        if gid:
+                            out[code] = gid
+                    continue
+                first = range_offset // 2 - seg + i
+                if first < 0 or first + end - start >= len(glyph_ids):
+                    raise _NotPlain
+                for code in range(start, end + 1):
+                    gid = glyph_ids[first + code - start]
+                    if gid:
+                        gid = (gid + delta) & 0xFFFF
+                        if gid:
+                            out[code] = gid
+        elif fmt == 12:
+            (groups,) = struct.unpack_from(">L", body, 12)
+            words = _array("I", body[16:16 + 12 * groups])
+            last_end = -1
+            for k in range(0, len(words), 3):
+                start, end, gid = words[k], words[k + 1], words[k + 2]
+                if start > end or start <= last_end or end > 0x10FFFF or gid + end - start > 0xFFFF:
+                    raise _NotPlain
+                last_end = end
+                for code in range(start, end + 1):
+                    if gid:
+                        out[code] = gid
+                    gid += 1
+        else:
+            raise _NotPlain
+        if any(gid >= self.num_glyphs for gid in out.values()):
+            raise _NotPlain  # fontTools names such glyphs "glyphNNNNN"
+        return out
+
+    @cached_property
+    def tt(self) -> TTFont:
+        from fontTools.ttLib import TTFont
+
+        return TTFont(io.BytesIO(self._data), lazy=True)
+
+    def debug_name(self, name_id: int) -> str | None:
+        return self._names[name_id]
+
+    def glyph_id(self, gid: int) -> int:
+        return gid
+
+    def advance(self, gid: int) -> int:
+        advances = self._advances
+        return advances[gid] if gid < len(advances) else advances[-1]
+
+    def box(self, gid: int) -> tuple[int, int, int, int] | None:
+        if not 0 <= gid < self.num_glyphs:
+            raise IndexError(gid)
+        start, end = self._loca[gid], self._loca[gid + 1]
+        if start == end:
+            return None  # an empty glyph (a space)
+        contours, x_min, y_min, x_max, y_max = struct.unpack_from(">hhhhh", self._glyf, start)
+        if contours == 0:
+            return None
+        return x_min, y_min, x_max, y_max
+
+
+class _NotPlain(Exception):
+    """The file is not the plain case ``_SfntTables`` reads: fontTools reads it."""
 
 
 def _debug_name(tt: TTFont, name_id: int) -> str | None:
     """``tt["name"].getDebugName(name_id)``, read from the raw table where that gives the same answer.
 
     Decompiling the name table imports most of fontTools' OpenType tables (tens of
-    milliseconds at start-up). fontTools returns the first Windows English record
-    (platform 3, language 0x409) that decodes; when that record is plain UTF-16BE
-    it is read here, and any other case is left to fontTools.
+    milliseconds at start-up).
     """
     try:
         data = tt.reader["name"] if "name" not in tt.tables else None
     except Exception:
         data = None
-    if data and len(data) >= 6:
+    text = _raw_debug_name(data, name_id) if data else None
+    return text if text is not None else tt["name"].getDebugName(name_id)
+
+
+def _raw_debug_name(data: bytes, name_id: int) -> str | None:
+    """The name fontTools' getDebugName gives, read from the raw name table, or None
+    where fontTools must answer.
+
+    fontTools returns the first Windows English record (platform 3, language 0x409)
+    that decodes; when that record is plain UTF-16BE it is read here, and any
+    other case is left to fontTools.
+    """
+    if len(data) >= 6:
         _format, count, string_offset = struct.unpack(">HHH", data[:6])
         strings = data[string_offset:]
         if 6 + 12 * count <= len(data):
@@ -181,7 +458,11 @@ def _debug_name(tt: TTFont, name_id: int) -> str | None:
                     ):
                         return text
                 break
-    return tt["name"].getDebugName(name_id)
+    return None
+
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
 
 
 @lru_cache(maxsize=20000)

@@ -35,6 +35,8 @@ class Metrics(Protocol):
 
 @dataclass(frozen=True)
 class Region:
+    """A rectangle to fit text in, top-left corner and size."""
+
     x_pt: float
     y_pt: float
     w_pt: float
@@ -43,6 +45,8 @@ class Region:
 
 @dataclass(frozen=True)
 class FitOptions:
+    """How a block of text is fitted to its region: lines, sizes, alignment, spacing."""
+
     max_lines: int = 4
     min_lines: int = 1
     max_size_pt: float | None = None
@@ -58,6 +62,8 @@ class FitOptions:
 
 @dataclass(frozen=True)
 class LineBox:
+    """One set line: its text, shaped, and where its pen starts."""
+
     text: str
     shaped: Shaped
     x_pt: float  # pen origin
@@ -70,6 +76,8 @@ class LineBox:
 
 @dataclass(frozen=True)
 class TextBlock:
+    """A fitted block of text: its lines, type size and line spacing."""
+
     lines: tuple[LineBox, ...]
     size_pt: float
     cap_height_pt: float
@@ -83,6 +91,8 @@ class TextBlock:
 
 @dataclass(frozen=True)
 class _LineInk:
+    """The ink of one line in em, measured from its glyphs."""
+
     width_em: float  # ink width
     left_em: float  # ink left relative to pen origin
     top_em: float  # highest ink above baseline (>= 0)
@@ -117,6 +127,8 @@ def _height_em(inks: list[_LineInk], lead: float) -> float:
 
 @dataclass(frozen=True)
 class _Candidate:
+    """A set of line breaks and the type size it reaches."""
+
     score: float
     size_pt: float
     breaks: tuple[int, ...]

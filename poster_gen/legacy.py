@@ -57,6 +57,8 @@ _VOWELS = set("aeiouyAEIOUYơưƠƯ")
 
 @dataclass(frozen=True)
 class LegacyMatch:
+    """Text found to be typed in a legacy encoding, and what it reads as."""
+
     encoding: str  # human name, in the user's language
     converted: str
     score: float
@@ -128,6 +130,7 @@ _NUCLEUS = (
 _SYLLABLE = re.compile(f"^{_ONSET}{_NUCLEUS}(?:ng|nh|ch|[cmnpt])?$")
 
 
+@lru_cache(maxsize=4096)  # a campaign repeats its words ("xã", "phòng", "UBND") in many texts
 def well_formed_syllable(word: str) -> bool:
     """A word shaped like a Vietnamese syllable: onset, vowel nucleus, coda, at most one tone mark.
 
@@ -171,10 +174,14 @@ def detect_legacy(text: str) -> LegacyMatch | None:
     words = _letters(text)
     if not words or sum(1 for w in words if well_formed_syllable(w)) / len(words) + 0.25 > 1.0:
         return None
+    # A conversion must score 0.25 more than the text and no score is over 1.0: text that
+    # scores above 0.75 as it stands is not decoded at all (the same answer, sooner).
+    base = _score(text)
+    if base + 0.25 > 1.0:
+        return None
     candidates = [(name, converted) for name, decode in DECODERS if (converted := decode(text)) != text]
     if not candidates:
         return None
-    base = _score(text)
     best: LegacyMatch | None = None
     for name, converted in candidates:
         score = _score(converted)

@@ -9,6 +9,7 @@ file that exceeds it is a clear one-line error, not a hang or a traceback.
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -60,45 +61,58 @@ def what_label(what: str) -> str:
     return _(WHAT[what]) if what in WHAT else what
 
 
-def nesting_depth_exceeds(text: str, limit: int = MAX_NESTING, openers: str = "[{", closers: str = "]}") -> bool:
-    """True when brackets outside strings nest deeper than ``limit``.
+# What the nesting scan skips in TOML (``flavor="toml"``): strings of the four kinds and comments, and
+# everything but brackets. Every string alternative also matches a string left open (up to the end of
+# its line, or of the text), so the scan never fails and starts over: it is linear on any input.
+_TOML_SKIPPED = re.compile(
+    r'"""[^"\\]*(?:(?:\\[\s\S]?|"(?!""))[^"\\]*)*(?:"""|\Z)'  # multi-line basic string
+    r"|'''[\s\S]*?(?:'''|\Z)"  # multi-line literal string
+    r'|"[^"\\\n]*(?:\\.?[^"\\\n]*)*(?:"|$)'  # basic string
+    r"|'[^'\n]*(?:'|$)"  # literal string
+    r"|#[^\n]*"  # comment
+    r"|[^\[\]{}\"'#]+",  # anything else but brackets
+    re.MULTILINE,
+)
+# JSON, as bytes once escapes are gone: a string, to its closing quote (or the end of an open one)
+_JSON_STRING = re.compile(rb'"[^"]*(?:"|\Z)')
+_JSON_NOT_BRACKETS = bytes(c for c in range(256) if c not in b'[]{}"')
+_TO_PARENS = str.maketrans("[{]}", "(())")
 
-    A cheap pre-scan, so a hostile file never reaches a recursive parser.
-    It tracks basic and literal strings of TOML and JSON well enough to be
-    conservative: a string that merely contains brackets does not count.
+
+def nesting_depth_exceeds(text: str | bytes, limit: int = MAX_NESTING, flavor: str = "toml") -> bool:
+    """True when brackets outside strings (and TOML comments) nest deeper than ``limit``.
+
+    A pre-scan, so a hostile file never reaches a recursive parser, at the speed of the parser
+    itself: strings are cut out by regular expressions (``flavor``: "toml", or "json" for JSON
+    text or its UTF-8 bytes; anything else is read as TOML), then the bracket pairs with nothing
+    inside are taken away ``limit`` times over. A pair still left was nested deeper than
+    ``limit``; so are more than ``limit`` brackets never closed. Conservative: a string that
+    merely contains brackets does not count.
     """
-    depth = 0
-    quote = ""
-    i, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == "\\" and quote == '"':
-                i += 2
-                continue
-            if text.startswith(quote, i):
-                i += len(quote)
-                quote = ""
-                continue
-        elif ch == "#":  # TOML comment (JSON has none; '#' is not valid JSON outside strings)
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        elif ch in "\"'":
-            quote = ch * 3 if text.startswith(ch * 3, i) else ch
-            i += len(quote)
-            continue
-        elif ch in openers:
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in closers:
-            depth = max(0, depth - 1)
-        i += 1
-    return False
+    if flavor == "json":
+        raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else bytes(text)
+        # no quote or bracket is part of a multi-byte UTF-8 character: the scan works on the bytes
+        raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")  # escaped backslashes, then escaped quotes
+        brackets = _JSON_STRING.sub(b"", raw.translate(None, _JSON_NOT_BRACKETS)).decode("ascii")
+    else:  # TOML
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", "replace")
+        brackets = _TOML_SKIPPED.sub("", text)
+    parens = brackets.translate(_TO_PARENS)
+    if parens.count("(") <= limit:
+        return False
+    for _level in range(limit):  # each pass takes away the innermost pairs: one level of nesting
+        shorter = parens.replace("()", "")
+        if len(shorter) == len(parens):
+            break
+        parens = shorter
+    return "()" in parens or parens.count("(") > limit
 
 
-def _read_bytes(path: Path, limit: int, what: str) -> bytes:
+def file_size(path: Path, limit: int, what: str) -> int:
+    """The size of a user file, refusing one larger than ``limit`` (InputLimitError) or missing
+    (InputNotFoundError); for a reader that goes through the file a piece at a time, and stops
+    at ``limit`` bytes all the same (see ``over_limit``)."""
     shown = what_label(what)
     try:
         size = path.stat().st_size
@@ -113,19 +127,49 @@ def _read_bytes(path: Path, limit: int, what: str) -> bytes:
             _("{what} {path}: {size} MB is over the {limit} MB limit for such a file; check that it is the right file")
             .format(what=shown, path=path, size=f"{size / 1e6:.1f}", limit=f"{limit / 1e6:.0f}")
         )
+    return size
+
+
+def over_limit(path: Path, limit: int, what: str) -> InputLimitError:
+    """The error of a file that grew past ``limit`` bytes while it was read."""
+    return InputLimitError(
+        _("{what} {path}: over the {limit} MB limit for such a file").format(
+            what=what_label(what), path=path, limit=f"{limit / 1e6:.0f}"
+        )
+    )
+
+
+def too_deep(path: Path, what: str) -> InputLimitError:
+    """The error of a JSON file nested deeper than MAX_NESTING."""
+    return InputLimitError(
+        _("{what} {path}: nested more than {limit} deep; it was not written by poster-gen").format(
+            what=what_label(what), path=path, limit=MAX_NESTING
+        )
+    )
+
+
+def _read_bytes(path: Path, limit: int, what: str) -> bytes:
+    shown = what_label(what)
+    size = file_size(path, limit, what)
     try:
         with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+            # as much as the file holds (a read of the limit would set aside that much memory first), and
+            # if it grew since, the rest a piece at a time, up to the limit
+            parts = [fh.read(size + 1)]
+            total = len(parts[0])
+            while total > size and total <= limit:
+                piece = fh.read(min(1 << 20, limit + 1 - total))
+                if not piece:
+                    break
+                parts.append(piece)
+                total += len(piece)
+            data = b"".join(parts) if len(parts) > 1 else parts[0]
     except OSError as exc:
         raise PosterGenError(
             _("{what} {path}: cannot read it ({reason})").format(what=shown, path=path, reason=exc.strerror)
         ) from None
     if len(data) > limit:
-        raise InputLimitError(
-            _("{what} {path}: over the {limit} MB limit for such a file").format(
-                what=shown, path=path, limit=f"{limit / 1e6:.0f}"
-            )
-        )
+        raise over_limit(path, limit, what)
     return data
 
 
@@ -151,13 +195,9 @@ def read_json(path: Path, what: str, limit: int = MAX_JSON_BYTES):
     """
     path = Path(path)
     raw = _read_bytes(path, limit, what)
+    if nesting_depth_exceeds(raw, flavor="json"):
+        raise too_deep(path, what)
     text = raw.decode("utf-8-sig")  # UnicodeDecodeError is a ValueError
-    if nesting_depth_exceeds(text):
-        raise InputLimitError(
-            _("{what} {path}: nested more than {limit} deep; it was not written by poster-gen").format(
-                what=what_label(what), path=path, limit=MAX_NESTING
-            )
-        )
     try:
         return json.loads(text)
     except RecursionError:

@@ -103,6 +103,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class Marks:
+    """The printer's marks of a page: trim mark segments, their stroke, and the slug line."""
+
     segments: tuple[Segment, ...]
     line_pt: float
     color: Color

@@ -80,6 +80,8 @@ PAGE_SCALES = (1.0, 0.1)
 
 @dataclass(frozen=True)
 class PdfOptions:
+    """How a PDF is written: colour mode, marks, PDF/X, text live or as outlines."""
+
     color: str = "rgb"  # rgb | cmyk
     marks: bool = False  # trim marks and a slug line outside the bleed
     slug: str = ""  # the slug line's text (api.render_job fills it in)

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from poster_gen import limits
 from poster_gen.campaign import Campaign
+from poster_gen.design import DEFAULT_DESIGN  # noqa: F401  (re-exported)
 from poster_gen.errors import PosterGenError
 from poster_gen.i18n import _
 from poster_gen.sizes import resolve_size
 from poster_gen.text import one_line, shown
 
-DEFAULT_DESIGN = "classic"
 MAX_COPIES = 1_000_000  # more copies of one artwork than this is a typo
 _COUNT = re.compile(r"[0-9]{1,7}")  # ASCII digits only: str.isdigit() also takes '²'
 _DELIMITERS = (",", ";", "\t")

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 ENTRY_VERSION = 2
+DEFAULT_DESIGN = "classic"  # the design of an entry that names none (as api.DEFAULT_DESIGN)
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,14 @@ class ManifestEntry:
         return (self.unit, self.slogan, self.size, self.design)
 
     @property
+    def name(self) -> str:
+        """The artwork as its files are named, without extension: ``xa-bang-mac/phuon-80x240_4``."""
+        rel = next(iter(self.files.values()), "")
+        if rel:
+            return rel.rsplit(".", 1)[0]
+        return f"{self.unit}/{self.size}_{self.slogan}"
+
+    @property
     def checked(self) -> bool:
         return self.check is not None
 
@@ -116,16 +125,21 @@ class ManifestEntry:
     def check_failed(self) -> bool:
         return any(not c.ok for c in self.check or ())
 
+    @staticmethod
+    def key_of(d: dict) -> tuple[str, str, str, str]:
+        """The ``key`` of the entry a JSON table holds, without making the entry (a merge of 60,000)."""
+        return (d["unit"], d["slogan"], d["size"], d.get("design") or DEFAULT_DESIGN)
+
     @classmethod
     def from_dict(cls, d: dict) -> ManifestEntry:
         """An entry from its JSON table (already shape-checked by the manifest reader)."""
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = _known_keys(cls)
         kw: dict[str, Any] = {k: v for k, v in d.items() if k in known}
         kw["files"] = dict(d.get("files") or {})
         kw["lines"] = tuple(d.get("lines") or ())
         kw["blocks"] = tuple(d.get("blocks") or ())
         kw["warnings"] = tuple(d.get("warnings") or ())
-        kw["design"] = d.get("design") or "classic"
+        kw["design"] = d.get("design") or DEFAULT_DESIGN
         kw["version"] = int(d.get("version", 1)) if isinstance(d.get("version", 1), int) else 1
         raw_check = d.get("check")
         kw["check"] = (
@@ -145,3 +159,12 @@ class ManifestEntry:
         if self.check is not None:
             d["check"] = [c.to_dict() for c in self.check]
         return d
+
+
+
+# the keys of an entry's table that are its fields (the rest go to ``extra``)
+_ENTRY_KEYS = frozenset(f.name for f in fields(ManifestEntry)) - {"extra"}
+
+
+def _known_keys(cls: type) -> frozenset[str]:
+    return _ENTRY_KEYS if cls is ManifestEntry else frozenset(f.name for f in fields(cls)) - {"extra"}

@@ -1,12 +1,17 @@
 """One sandbox for every template poster-gen renders.
 
-Two kinds of jinja2 template are rendered, and both only through this module:
+Two kinds of jinja2 template are rendered, both through this module:
 
 - the text fields of designs (``[fields]`` in a design TOML file). Designs
   travel between offices over chat, so a field is treated as if a stranger
   wrote it;
 - the proof page, ``templates/proof.html.j2``, which is packaged (never taken
   from a user's folder) and rendered with autoescaping on.
+
+A design field written in the small subset of jinja2 that ``fieldexpr.py``
+reads (the packaged designs' one-line fields) is answered there, without
+loading jinja2, when its answer is certain to be this module's; every other
+field comes here, for loading and for rendering.
 
 jinja2's ``SandboxedEnvironment`` already refuses ``_private`` attributes and
 unsafe callables, but not work without end: ``range(10**9)|list``,

@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class Color:
+    """A colour as the screen (``rgb``, 0-255) and the press (``cmyk``, 0-1) see it."""
+
     rgb: tuple[int, int, int]
     cmyk: tuple[float, float, float, float]  # 0..1 each
 
@@ -41,6 +43,8 @@ class WriterError(RuntimeError):
 
 @dataclass(frozen=True)
 class Rect:
+    """A filled rectangle, top-left corner and size."""
+
     x_pt: float
     y_pt: float
     w_pt: float
@@ -68,6 +72,8 @@ class Line:
 
 @dataclass(frozen=True)
 class Glyph:
+    """One glyph of a run, where layout placed it."""
+
     gid: int
     char: str
     x_pt: float  # pen position of the glyph origin on the canvas
@@ -89,6 +95,8 @@ class GlyphRun:
 
 @dataclass(frozen=True)
 class Scene:
+    """One artwork, ready to draw: the canvas, its items and the PDF's document information."""
+
     width_pt: float  # canvas = trim + 2 x bleed (trim = the printed sheet: finished size + 2 x hem)
     height_pt: float
     bleed_pt: float

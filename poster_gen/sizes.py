@@ -37,6 +37,8 @@ CAP_MM_PER_M = 8.0
 
 @dataclass(frozen=True)
 class Size:
+    """A physical size: kind, finished size, resolution, bleed, safe margin and viewing distance."""
+
     id: str
     kind: str
     width_mm: float

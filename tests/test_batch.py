@@ -140,11 +140,11 @@ def test_rerun_redoes_only_what_changed(tmp_path):
     camp.write_text(text, encoding="utf-8")
     c2 = load_campaign(camp)
     third = run_batch(camp, plan_all(c2, units=["xa-bang-mac", "xa-y-tich"], slogans=["3", "4"], sizes=["600x300"]), out, ("pdf",), jobs=1)
-    assert sorted((e["unit"], e["slogan"]) for e in third.made) == [("xa-bang-mac", "4"), ("xa-y-tich", "4")]
+    assert sorted((e.unit, e.slogan) for e in third.made) == [("xa-bang-mac", "4"), ("xa-y-tich", "4")]
     assert len(third.skipped) == 2
 
     # a deleted file is made again; --force redoes all
-    (out / third.made[0]["files"]["pdf"]).unlink()
+    (out / third.made[0].files["pdf"]).unlink()
     fourth = run_batch(camp, orders, out, ("pdf",), jobs=1)
     assert len(fourth.made) == 1
     forced = run_batch(camp, orders, out, ("pdf",), jobs=1, force=True)
@@ -158,7 +158,7 @@ def test_parallel_batch_matches_serial(tmp_path, campaign):
     para = run_batch(CAMPAIGN, orders, tmp_path / "p", ("pdf",), jobs=2)
     assert len(para.made) == len(serial.made) == 3
     for e in serial.made:
-        rel = e["files"]["pdf"]
+        rel = e.files["pdf"]
         assert (tmp_path / "s" / rel).read_bytes() == (tmp_path / "p" / rel).read_bytes()
 
 

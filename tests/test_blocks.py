@@ -385,7 +385,7 @@ def test_no_message_contradicts_itself_at_any_size(campaign, w, h, slogan_id, de
     check_messages(art.legibility, where)
     leg = art.legibility
     assert leg.cap_height_mm >= leg.required_mm / 2, where  # not refused: at least half
-    entry = manifest_entry(Result(job=job, files={}, legibility=leg, warnings=art.warnings), Path("."))
+    entry = manifest_entry(Result(job=job, files={}, legibility=leg, warnings=art.warnings), Path(".")).to_dict()
     assert entry["legible"] == (entry["cap_height_mm"] >= entry["required_cap_mm"])
     assert all(not any(w_.startswith("size ") and "below" in w_ for w_ in entry["warnings"]) for w_ in [""])
 
@@ -404,7 +404,7 @@ def test_every_preset_reports_without_contradiction(campaign, size_id):
 def test_the_manifest_records_every_block(campaign, qk):
     job = make_job(campaign, "xa-van-an", "4", "pano-300x200", "classic")
     art = compose_job(campaign, job)
-    e = manifest_entry(Result(job=job, files={}, legibility=art.legibility, warnings=art.warnings), Path("."))
+    e = manifest_entry(Result(job=job, files={}, legibility=art.legibility, warnings=art.warnings), Path(".")).to_dict()
     fields = [b["field"] for b in e["blocks"]]
     assert set(fields) == {"heading", "occasion", "slogan", "date"}
     assert e["heading_cap_mm"] == art.legibility.block("heading").cap_height_mm > 0
@@ -419,7 +419,7 @@ def test_the_manifest_records_every_block(campaign, qk):
     # the title design names the occasion in its title
     job = make_job(qk, "ubnd-xa-na-sam", "cmt8-muon-nam", "ap-phich-54x79", "title")
     art = compose_job(qk, job)
-    e = manifest_entry(Result(job=job, files={}, legibility=art.legibility), Path("."))
+    e = manifest_entry(Result(job=job, files={}, legibility=art.legibility), Path(".")).to_dict()
     assert e["occasion_cap_mm"] == art.legibility.block("title").cap_height_mm
 
 

@@ -292,6 +292,32 @@ def test_a_broken_unrelated_user_design_does_not_block_others(tmp_path):
         list_designs([tmp_path])
 
 
+def test_loading_a_design_parses_only_the_files_that_could_be_it(monkeypatch):
+    import poster_gen.design as design_mod
+
+    parsed = []
+    real = design_mod._source
+    monkeypatch.setattr(design_mod, "_source", lambda p: parsed.append(p.name) or real(p))
+    assert load_design("classic").id == "classic"
+    assert parsed == ["classic.toml"]  # band.toml names classic.toml in a comment, never "classic" in quotes
+
+
+@pytest.mark.parametrize("id_line", [
+    'id = "cl\\u0061ssic"',  # an escape: only parsing tells
+    "id = '''\nclassic'''",  # a multi-line string: its first line break is not part of it
+    'id = """classic"""',
+    "id = 'classic'",
+])
+def test_a_file_that_names_itself_as_the_design_is_found_however_it_writes_the_id(tmp_path, id_line):
+    from poster_gen.resources import templates_dir
+
+    rest = (templates_dir() / "classic.toml").read_text(encoding="utf-8").split("\n[fonts]", 1)[1]
+    assert "classic" not in rest and "\\" not in rest  # only the id line can tell
+    write(tmp_path, "aaa.toml", f"{id_line}\n[fonts]{rest}")
+    d = load_design("classic", [tmp_path])
+    assert Path(d.path) == tmp_path / "aaa.toml" and d.id == "classic"
+
+
 # ---- the command line ---------------------------------------------------------------------
 
 
@@ -355,3 +381,176 @@ def test_render_each_design_from_the_command_line(tmp_path, design_id):
         stem = f"{size}_3" + ("" if design_id == "classic" else f"_{design_id}")
         with Image.open(tmp_path / "tt-dong-mo" / f"{stem}.png") as im:
             assert im.size == (w, h)
+
+
+# ---- fields read without jinja2 (fieldexpr) --------------------------------------------
+#
+# A field in the small subset of jinja2 that poster_gen.fieldexpr reads is answered there,
+# without loading jinja2, only when its answer is the sandbox's own; these tests hold the
+# two to the same text, and every other field to the sandbox.
+
+import hypothesis.strategies as st  # noqa: E402
+from hypothesis import given  # noqa: E402
+
+from pg_testutil import PROPERTY  # noqa: E402
+from poster_gen import fieldexpr, sandbox  # noqa: E402
+from poster_gen.compose import template_context  # noqa: E402
+from poster_gen.limits import MAX_FIELD_CHARS  # noqa: E402
+
+
+def sandboxed(source: str, context: dict) -> str | None:
+    """What the sandbox renders, or None when it refuses the field."""
+    try:
+        return sandbox.render(sandbox.compile_field(source, "f"), context, "f", sandbox.FIELD_LIMITS)
+    except sandbox.SandboxError:
+        return None
+
+
+def packaged_fields() -> list[str]:
+    return sorted({src for d in list_designs() if d.packaged for src in d.fields.values()})
+
+
+def test_the_packaged_fields_are_in_the_subset():
+    sources = packaged_fields()
+    assert len(sources) >= 5
+    assert all(fieldexpr.parse(s) is not None for s in sources), [s for s in sources if fieldexpr.parse(s) is None]
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_packaged_fields_read_as_the_sandbox_renders_them(campaign, kind):
+    for source in packaged_fields():
+        parts = fieldexpr.parse(source)
+        for unit in campaign.units:
+            ctx = template_context(campaign, unit, campaign.slogans[0], kind)
+            fast = fieldexpr.render(parts, ctx)
+            assert fast is not None and fast == sandboxed(source, ctx), (source, unit.id)
+
+
+@pytest.mark.parametrize("source", [
+    "{% if kind %}x{% endif %}", "{{ unit.name | upper }}", "{{ a ~ b }}", "{{- kind }}", "{{ kind -}}",
+    "{{ 'a\\nb' }}", "{{ unit['name'] }}", "{{ kind() }}", "{{ 1 }}", "{{ kind if kind }}", "{{ a == b == c }}",
+    "{# note #}{{ kind }}", "{ {{ kind }}", "{{ kind }}\n", "{{ true }}", "{{ self }}", "{{ loop }}", "{{ _x }}",
+    "{{ kind | replace('a', x) }}", "{{ kind | replace('a') }}", "{{ 'a' 'b' }}", "{{ (kind, kind) }}",
+    "{{ kind is defined }}", "{{ kind in 'ab' }}", "{{ unit.0 }}", "{{ range(3) }}", "{{ kind.x y }}", "{{ kind",
+])
+def test_other_templates_go_to_the_sandbox(source):
+    assert fieldexpr.parse(source) is None
+
+
+class _Thing:
+    """A context value with attributes of every sort."""
+
+    text = "Xã Bằng Mạc"
+    empty = ""
+    nothing = None
+    number = 2025
+    flag = True
+    items = ("a",)
+
+    @property
+    def broken(self):
+        raise ValueError("no")
+
+    def method(self):
+        return "m"
+
+
+CONTEXT = {
+    "kind": "phuon", "other": "pano", "empty": "", "nothing": None, "year": 2025, "zero": 0, "yes": True,
+    "thing": _Thing(), "table": {"name": "Vân An", "items": "x"}, "many": ["a"], "big": 10**5000,
+    "long": "và " * 400, "func": len,
+}
+NAMES = sorted(CONTEXT) + ["missing", "range"]
+ATTRS = ["text", "empty", "nothing", "number", "flag", "items", "broken", "method", "name", "upper", "x", "real"]
+
+
+def _expressions(parenthesised: bool):
+    """Expressions of the subset over CONTEXT; with ``parenthesised``, every operand in brackets
+    (always valid jinja2), else as a person would write them (jinja2 may refuse some)."""
+    name = st.sampled_from(NAMES)
+    text = st.sampled_from(["'phuon'", '"pano"', "''", "' và '", "'| và~ '", "'Bằng'", "'a'"])
+    atom = st.one_of(name, text, st.builds(lambda n, a: f"{n}.{a}", name, st.sampled_from(ATTRS)))
+    p = (lambda e: f"({e})") if parenthesised else (lambda e: e)
+    return st.recursive(atom, lambda inner: st.one_of(
+        st.builds(lambda a, b: f"{p(a)} or {p(b)}", inner, inner),
+        st.builds(lambda a, b: f"{p(a)} and {p(b)}", inner, inner),
+        st.builds(lambda a: f"not {p(a)}", inner),
+        st.builds(lambda a, op, b: f"{p(a)} {op} {p(b)}", inner, st.sampled_from(["==", "!="]), inner),
+        st.builds(lambda a, b, c: f"{p(a)} if {p(b)} else {p(c)}", inner, inner, inner),
+        st.builds(lambda a, o, n: f"({a}) | replace({o}, {n})", inner, text, text),
+    ), max_leaves=6)
+
+
+def _fields(parenthesised: bool):
+    tag = _expressions(parenthesised).map(lambda e: "{{ " + e + " }}")
+    return st.lists(st.one_of(st.sampled_from(["", "UBND ", " - ", "năm "]), tag), min_size=1, max_size=3).map("".join)
+
+
+def _compiles(source: str) -> bool:
+    try:
+        sandbox.compile_field(source, "f")
+        return True
+    except sandbox.SandboxError:
+        return False
+
+
+def _check(source: str) -> None:
+    parts = fieldexpr.parse(source)
+    if parts is None:
+        return
+    assert _compiles(source), source  # what design loading skips for such a field: it always compiles
+    fast = fieldexpr.render(parts, CONTEXT)
+    if fast is not None:  # answered here: the sandbox's answer, to the letter
+        assert fast == sandboxed(source, CONTEXT), source
+        assert len(fast) <= MAX_FIELD_CHARS
+
+
+@PROPERTY
+@given(_fields(parenthesised=True))
+def test_a_field_of_the_subset_reads_as_the_sandbox_renders_it(source):
+    assert fieldexpr.parse(source) is not None, source
+    _check(source)
+
+
+@PROPERTY
+@given(_fields(parenthesised=False))
+def test_what_the_subset_reads_jinja2_compiles_and_renders_alike(source):
+    _check(source)
+
+
+@pytest.mark.parametrize("source, sandbox_says", [
+    ("{{ missing }}", None),  # undefined: the sandbox's message names it
+    ("{{ range }}", "<"),  # a global, not the context's
+    ("{{ thing }}", "<"),  # an object: the sandbox writes it as it does
+    ("{{ thing.method }}", "<"),
+    ("{{ func }}", "<"),
+    ("{{ thing.broken }}", None),  # an attribute that fails
+    ("{{ many or kind }}", "['a']"),  # a list: written as the sandbox writes it
+    ("{{ long | replace('và', 'và và và') }}", None),  # over a field's length: refused
+    ("{{ big }}", None),  # a number too long to write
+])
+def test_the_sandbox_answers_what_the_subset_cannot_be_sure_of(source, sandbox_says):
+    assert fieldexpr.parse(source) is not None
+    assert fieldexpr.render(fieldexpr.parse(source), CONTEXT) is None
+    got = sandboxed(source, CONTEXT)
+    assert got is None if sandbox_says is None else got.startswith(sandbox_says), got
+
+
+def test_a_dict_item_is_read_where_the_attribute_is_missing():
+    assert fieldexpr.render(fieldexpr.parse("{{ table.name }}"), CONTEXT) == "Vân An" == sandboxed("{{ table.name }}", CONTEXT)
+    # an attribute of the dict itself (a method) is not its item: the sandbox decides
+    assert fieldexpr.render(fieldexpr.parse("{{ table.items }}"), CONTEXT) is None
+
+
+def test_a_field_outside_the_subset_still_renders_in_the_sandbox(tmp_path, campaign):
+    (tmp_path / "loop.toml").write_text(textwrap.dedent("""\
+        id = "loop"
+        extends = "classic"
+        [fields]
+        heading = "{% for w in unit.name.split() %}{{ w | upper }}{% if not loop.last %} {% endif %}{% endfor %}"
+    """), encoding="utf-8")
+    design = load_design("loop", [tmp_path])
+    assert fieldexpr.parse(design.fields["heading"]) is None
+    job = make_job(campaign, "xa-bang-mac", "4", "bieu-ngu-500x80", "loop", design_dirs=[tmp_path])
+    art = compose_job(campaign, job)
+    assert art.legibility.block("heading").lines == ("XÃ BẰNG MẠC",)

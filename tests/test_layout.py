@@ -501,3 +501,133 @@ def test_search_finds_what_trying_every_set_finds(parts, width, ratio, max_lines
     opts = FitOptions(max_lines=max_lines, min_size_pt=floor)
     lines, size = choose_breaks(words, region, FakeMetrics(), opts)
     assert size == pytest.approx(_brute_force(words, region, FakeMetrics(), opts), rel=1e-9)
+
+
+# ---- the font tables layout measures with ------------------------------------------
+#
+# poster_gen.fonts reads a plain TrueType file's tables itself (fontTools takes tens of
+# milliseconds to load); its answers must be fontTools' own, on every glyph.
+
+from fontTools.fontBuilder import FontBuilder  # noqa: E402
+from fontTools.pens.ttGlyphPen import TTGlyphPen  # noqa: E402
+
+from poster_gen import fonts as fonts_mod  # noqa: E402
+from poster_gen.errors import PosterGenError  # noqa: E402
+from poster_gen.resources import fonts_dir  # noqa: E402
+
+
+def _font_files() -> list[Path]:
+    import reportlab
+
+    found = sorted(fonts_dir().rglob("*.ttf")) + sorted((Path(reportlab.__file__).parent / "fonts").glob("*.ttf"))
+    system = Path("/usr/share/fonts")  # whatever the machine has: more fonts, other cmap and OS/2 versions
+    if system.is_dir():
+        found += sorted(system.rglob("*.ttf"))[:12]
+    return found
+
+
+def _same_as_fonttools(path: Path) -> bool:
+    """Compare what the direct reader gives with fontTools' reading; True when the direct reader took the file."""
+    raw = fonts_mod._SfntTables.read(path.read_bytes())
+    ref = fonts_mod._FontToolsTables(path)
+    if not ref.has_glyf:
+        assert raw is None, path
+        return False
+    ref.load()
+    if raw is None:
+        return False
+    tt = ref.tt
+    assert raw.upem == ref.upem
+    assert raw.cap_height == ref.cap_height
+    assert raw.cmap == {code: tt.getGlyphID(name) for code, name in ref.cmap.items()}
+    assert [raw.debug_name(i) for i in (1, 6)] == [ref.debug_name(i) for i in (1, 6)]
+    assert raw.glyph_id(raw.notdef) == ref.glyph_id(ref.notdef) == 0
+    order = tt.getGlyphOrder()
+    for gid in range(0, len(order), max(1, len(order) // 1500)):  # every glyph of a font of up to 3,000
+        assert raw.advance(gid) == ref.advance(order[gid]), (path, gid)
+        assert raw.box(gid) == ref.box(gid), (path, gid)
+    return True
+
+
+@pytest.mark.parametrize("path", _font_files(), ids=lambda p: p.name)
+def test_font_tables_read_directly_are_fonttools_own(path):
+    direct = _same_as_fonttools(path)
+    if path.parent == fonts_dir() or fonts_dir() in path.parents:
+        assert direct, "the packaged fonts are read without fontTools"
+
+
+def _built_font(tmp_path: Path, name: str, *, cmap_format_12=False, os2_version=4, post_format=2.0, cff=False) -> Path:
+    """A small font made with fontTools: a box, a composite of two boxes, a space, 'é' beyond the BMP too."""
+    glyphs = [".notdef", "space", "A", "B", "AB"]
+    fb = FontBuilder(1000, isTTF=not cff)
+    fb.setupGlyphOrder(glyphs)
+    cmap = {0x20: "space", 0x41: "A", 0x42: "B", 0xC9: "AB"}
+    if cmap_format_12:
+        cmap[0x1F600] = "AB"  # forces a format 12 (3, 10) subtable
+    fb.setupCharacterMap(cmap)
+    advances = {".notdef": 500, "space": 250, "A": 600, "B": 640, "AB": 1240}
+    if cff:
+        from fontTools.pens.t2CharStringPen import T2CharStringPen
+
+        charstrings = {}
+        for g in glyphs:
+            pen = T2CharStringPen(advances[g], None)
+            if g not in ("space",):
+                pen.moveTo((50, 0)), pen.lineTo((50, 700)), pen.lineTo((450, 700)), pen.closePath()
+            charstrings[g] = pen.getCharString()
+        fb.setupCFF(name, {"FullName": name}, charstrings, {})
+    else:
+        def box(x0, x1, y1=700):
+            pen = TTGlyphPen(None)
+            pen.moveTo((x0, 0)), pen.lineTo((x0, y1)), pen.lineTo((x1, y1)), pen.lineTo((x1, 0)), pen.closePath()
+            return pen.glyph()
+
+        glyf = {".notdef": box(50, 450), "space": TTGlyphPen(None).glyph(), "A": box(20, 580, 720), "B": box(40, 600)}
+        composite = TTGlyphPen(glyf)
+        composite.addComponent("A", (1, 0, 0, 1, 0, 0))
+        composite.addComponent("B", (1, 0, 0, 1, 600, 0))
+        glyf["AB"] = composite.glyph()
+        fb.setupGlyf(glyf)
+    fb.setupHorizontalMetrics({g: (advances[g], 0) for g in glyphs})
+    fb.setupHorizontalHeader(ascent=800, descent=-200)
+    fb.setupNameTable({"familyName": name, "styleName": "Bold", "psName": name + "-Bold"})
+    fb.setupOS2(version=os2_version, sCapHeight=690, sTypoAscender=800, sTypoDescender=-200)
+    fb.setupPost(formatType=post_format)
+    path = tmp_path / f"{name}.{'otf' if cff else 'ttf'}"
+    fb.save(str(path))
+    return path
+
+
+@pytest.mark.parametrize("variant", [
+    {},
+    {"cmap_format_12": True},
+    {"os2_version": 1},  # no capital height: 700/1000 em, as before
+    {"post_format": 3.0},
+])
+def test_built_fonts_read_directly_as_fonttools_reads_them(tmp_path, variant):
+    path = _built_font(tmp_path, "Built", **variant)
+    assert _same_as_fonttools(path)
+    font = fonts_mod.Font(path)
+    assert isinstance(font._tables, fonts_mod._SfntTables)  # read directly
+    assert font.cap_height_em == (0.7 if variant.get("os2_version") == 1 else 0.69)
+    assert font.ink(font.shape(" ").glyphs[0].gid) is None  # a space has no ink
+    composite = font.ink(font.shape("É").glyphs[0].gid)
+    assert composite is not None and composite.x_max > 1.0  # the box of both parts
+
+
+def test_other_font_files_are_read_by_fonttools_with_the_same_messages(tmp_path):
+    otf = _built_font(tmp_path, "Cff", cff=True)
+    with pytest.raises(PosterGenError, match="only TrueType-outline fonts"):
+        fonts_mod.Font(otf)
+    ttf = _built_font(tmp_path, "Whole")
+    cut = tmp_path / "cut.ttf"
+    cut.write_bytes(ttf.read_bytes()[:100])
+    with pytest.raises(PosterGenError, match="cut.ttf: cannot be read"):
+        fonts_mod.Font(cut)
+    # a file the direct reader does not take goes to fontTools whole: here, one that lists no tables
+    data = ttf.read_bytes()
+    odd = tmp_path / "odd.ttf"
+    odd.write_bytes(data[:4] + b"\x00\x00" + data[6:])
+    assert fonts_mod._SfntTables.read(odd.read_bytes()) is None
+    with pytest.raises(PosterGenError, match="only TrueType-outline fonts"):
+        fonts_mod.Font(odd)

@@ -108,3 +108,131 @@ def test_legacy_still_found(text, encoding):
 @pytest.mark.parametrize("text", ["Đổi mới sáng tạo - Khơi nguồn tri thức", "UBND XÃ BẰNG MẠC", "xã Bằng Mạc", "Café"])
 def test_unicode_vietnamese_is_not_legacy(text):
     assert legacy.detect_legacy(text) is None
+
+
+def _detect_in_full(text: str):
+    """detect_legacy as it was before it stopped early: every conversion made and scored."""
+    if not legacy._suspicious(text):
+        return None
+    words_ = legacy._letters(text)
+    if not words_ or sum(1 for w in words_ if legacy.well_formed_syllable(w)) / len(words_) + 0.25 > 1.0:
+        return None
+    candidates = [(name, converted) for name, decode in legacy.DECODERS if (converted := decode(text)) != text]
+    if not candidates:
+        return None
+    base = legacy._score(text)
+    best = None
+    for name, converted in candidates:
+        score = legacy._score(converted)
+        if score >= 0.75 and score >= base + 0.25 and (best is None or score > best.score):
+            best = legacy.LegacyMatch(name, converted, score)
+    return best if best is None else legacy.LegacyMatch(legacy._(best.encoding), best.converted, best.score)
+
+
+def _as_legacy(text: str, encoding: str) -> str:
+    """``text`` typed in a legacy encoding and pasted as Unicode (cp1252 / Latin-1 characters)."""
+    import unicodedata
+
+    if encoding == "VNI":  # a base letter, then its marks as bytes
+        marks = {v: k for k, v in legacy._VNI_MARKS.items() if k.islower()}
+        letters = {v: k for k, v in legacy._VNI_LETTERS.items()}
+        out = []
+        for ch in unicodedata.normalize("NFD", text):
+            if out and ch in "\u0300\u0301\u0303\u0309\u0323\u0302\u0306" and (out[-1] + ch) not in marks:
+                out.append(marks.get(ch, ch))
+            else:
+                out.append(letters.get(ch, ch))
+        return "".join(out)
+    table = legacy.TCVN3 if encoding == "TCVN3" else legacy.VISCII
+    to_byte = {ch: 0x80 + i for i, ch in enumerate(table)}
+    out = []
+    for ch in text:
+        b = to_byte.get(ch)
+        out.append(ch if b is None else bytes([b]).decode("cp1252", errors="ignore") or bytes([b]).decode("latin-1"))
+    return "".join(out)
+
+
+def test_legacy_detection_gives_the_answers_of_the_full_scoring(campaign):
+    """Stopping early (text that scores above 0.75 is not decoded) changes no answer."""
+    texts = [campaign.name, campaign.issuer, *(u.name for u in campaign.units), *(s.text for s in campaign.slogans)]
+    texts += [u.heading for u in campaign.units if u.heading]
+    texts += [_as_legacy(t, enc) for t in texts[:30] for enc in ("TCVN3", "VNI", "VISCII")]
+    texts += ["UBND XÃ MAI SAO", "…/UBND-KTHT", "Café Phố", "§æi míi", "ÑOÅI MÔÙI", "Ð±i m¾i", "Tieáng Vieät"]
+    found = 0
+    for text in texts:
+        got, full = legacy.detect_legacy(text), _detect_in_full(text)
+        assert got == full, text
+        found += got is not None
+    assert found >= 30  # the converted texts are found: the comparison covers both answers
+
+
+# ---- what a render loads -------------------------------------------------------------------
+#
+# Start-up is mostly imports. A PDF of a packaged design needs neither jinja2 (its fields are
+# read by poster_gen.fieldexpr) nor fontTools (poster_gen.fonts reads plain TrueType files
+# itself), nor the raster writers. Which modules a fresh process loaded is a fact, not a timing.
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+NOT_FOR_A_PDF = ("jinja2", "fontTools", "poster_gen.sandbox", "poster_gen.raster", "poster_gen.png", "numpy")
+
+
+def _loaded_by(code: str, tmp_path) -> set[str]:
+    """The modules a fresh interpreter has loaded after running ``code`` (in ``tmp_path``)."""
+    listing = tmp_path / "modules.txt"
+    script = f"{code}\nimport sys\nopen({str(listing)!r}, 'w').write('\\n'.join(sorted(sys.modules)))\n"
+    env = {**os.environ, "POSTER_GEN_LANG": "en"}
+    res = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120, check=False)
+    assert res.returncode == 0, res.stderr
+    return set(listing.read_text().split())
+
+
+def test_the_render_command_loads_no_template_engine_font_library_or_raster_writer(tmp_path):
+    code = (
+        "import runpy, sys\n"
+        "sys.argv = ['poster-gen', 'render', '--unit', 'xa-bang-mac', '--slogan', '4', '--size', 'bieu-ngu-500x80',"
+        f" '--format', 'pdf', '--out', {str(tmp_path / 'out')!r}]\n"
+        "try:\n    runpy.run_module('poster_gen', run_name='__main__')\n"
+        "except SystemExit as exc:\n    assert not exc.code, exc.code\n"
+    )
+    loaded = _loaded_by(code, tmp_path)
+    assert (tmp_path / "out" / "xa-bang-mac" / "bieu-ngu-500x80_4.pdf").is_file()
+    assert "poster_gen.fonts" in loaded and "poster_gen.pdf" in loaded  # the check below means something
+    assert not [m for m in loaded if m.split(".")[0] in NOT_FOR_A_PDF or m in NOT_FOR_A_PDF]
+
+
+def test_every_packaged_design_composes_and_writes_a_pdf_without_them(tmp_path):
+    code = (
+        "from poster_gen import api\n"
+        "from poster_gen.campaign import load_campaign\n"
+        "from poster_gen.pdf import PdfOptions, render_pdf_bytes\n"
+        "from poster_gen.resources import default_campaign\n"
+        "c = load_campaign(default_campaign())\n"
+        "for design in ('classic', 'band', 'title'):\n"
+        "    for size in ('pano-300x200', 'pano-200x300', 'ap-phich-a1', 'bieu-ngu-500x80', 'phuon-80x240'):\n"
+        "        job = api.make_job(c, 'xa-bang-mac', '4', size, design)\n"
+        "        art = api.compose_job(c, job)\n"
+        "        assert render_pdf_bytes(art.scene, PdfOptions(marks=True)).startswith(b'%PDF')\n"
+    )
+    loaded = _loaded_by(code, tmp_path)
+    assert not [m for m in loaded if m.split(".")[0] in NOT_FOR_A_PDF or m in NOT_FOR_A_PDF]
+
+
+def test_a_design_field_outside_the_subset_loads_jinja2(tmp_path):
+    """The control: the check above would see jinja2 if a render loaded it."""
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "own.toml").write_text(
+        'id = "own"\nextends = "classic"\n[fields]\nheading = "{{ unit.name | upper }}"\n', encoding="utf-8")
+    code = (
+        "from poster_gen import api\n"
+        "from poster_gen.campaign import load_campaign\n"
+        "from poster_gen.resources import default_campaign\n"
+        "from pathlib import Path\n"
+        "c = load_campaign(default_campaign())\n"
+        "job = api.make_job(c, 'xa-bang-mac', '4', 'bieu-ngu-500x80', 'own', design_dirs=[Path('templates')])\n"
+        "assert api.compose_job(c, job).legibility.block('heading').lines == ('XÃ BẰNG MẠC',)\n"
+    )
+    assert "jinja2" in _loaded_by(code, tmp_path)
