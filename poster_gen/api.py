@@ -27,6 +27,8 @@ DRAFT_ID = "draft"
 
 @dataclass(frozen=True)
 class Job:
+    """One artwork to make: a unit, a slogan (or a draft), a size and a design."""
+
     unit: Unit
     slogan: Slogan
     size: Size
@@ -56,6 +58,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Result:
+    """What making a job gave: its files by format, the legibility of its text, and warnings."""
+
     job: Job
     files: dict = field(default_factory=dict)  # format -> Path
     legibility: Legibility | None = None
@@ -213,7 +217,7 @@ def render_job(
         path = inside(out_dir, job.relpath(fmt))
         refuse_foreign(path)
         if fmt == "pdf":
-            write_pdf(art.scene, path, job_pdf_options(job, path, pdf_options))
+            write_pdf(art.scene, path, job_pdf_options(job, path, pdf_options), fonts=art.fonts)
         else:  # png: the trim; tiff (CMYK), jpg: trim plus bleed, like the PDF's BleedBox
             from poster_gen.raster import RasterOptions, write_raster
 

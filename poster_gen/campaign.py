@@ -10,12 +10,15 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from poster_gen import limits
 from poster_gen.errors import CampaignError
 from poster_gen.i18n import N_, _
-from poster_gen.quantities import Materials, PriceList, parse_materials, parse_prices
 from poster_gen.text import clean, legacy_problem, one_line, shown
+
+if TYPE_CHECKING:  # the print order's records: imported where a campaign has [materials] or [prices]
+    from poster_gen.quantities import Materials, PriceList
 
 # An id is a slug: parts of a-z and 0-9 joined by single '-'. Ids name the
 # output files (size, slogan and design ids joined by a separator) inside a
@@ -43,6 +46,8 @@ BREAK_FORBID = "~"
 
 @dataclass(frozen=True)
 class Document:
+    """A document the campaign follows (a memo, a plan): its number, date and issuer."""
+
     number: str
     date: dt.date | None
     issuer: str
@@ -50,6 +55,8 @@ class Document:
 
 @dataclass(frozen=True)
 class Slogan:
+    """An approved slogan: its id and text, and the text with break marks when the file gives them."""
+
     id: str
     text: str
     breaks: str | None = None  # text with break markers, see README
@@ -57,6 +64,8 @@ class Slogan:
 
 @dataclass(frozen=True)
 class Unit:
+    """A unit the artworks are made for (a commune, an agency): id, name, kind, code and heading."""
+
     id: str
     name: str
     kind: str = ""
@@ -70,6 +79,8 @@ class Unit:
 
 @dataclass(frozen=True)
 class Campaign:
+    """A campaign file, every value checked: the occasion, its slogans and units, and the print order's tables."""
+
     name: str
     event_date: dt.date
     slogans: tuple[Slogan, ...]
@@ -85,8 +96,10 @@ class Campaign:
     # of its own on an official artwork). See README, "Writing a campaign file".
     lead_in: str = ""
     # What the print order counts and prices (``poster-gen order``): the material of each kind
-    # (``[materials]``, over the defaults) and the prices (``[prices]``; None when the file has none).
-    materials: Materials = field(default_factory=Materials)
+    # (``[materials]``, over the defaults; None when the file has no such table: every kind has its
+    # default material, see ``quantities.Materials``) and the prices (``[prices]``; None when the
+    # file has none). A render needs neither, so ``quantities`` is imported only for those tables.
+    materials: Materials | None = None
     prices: PriceList | None = None
 
     @property
@@ -509,11 +522,15 @@ def parse_campaign(data: dict, source: str = "<campaign>") -> Campaign:
             )
         )
 
-    materials, prices = Materials(), None
+    materials, prices = None, None
     if "materials" in data:
+        from poster_gen.quantities import parse_materials
+
         materials, found = parse_materials(data["materials"], "[materials]")
         problems.extend(found)
     if "prices" in data:
+        from poster_gen.quantities import parse_prices
+
         prices, found = parse_prices(data["prices"], "[prices]")
         problems.extend(found)
 

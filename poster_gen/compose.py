@@ -6,11 +6,12 @@ fitted by the layout engine. Nothing here draws.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from poster_gen.campaign import Campaign, Slogan, Unit
 from poster_gen.design import Box, Design, TextSpec, render_field
@@ -74,8 +75,7 @@ def whole_mm(mm: float) -> int:
     return int(math.floor(mm + 0.5))
 
 
-@dataclass(frozen=True)
-class BlockLegibility:
+class BlockLegibility(NamedTuple):
     """One text block's capitals, as set. ``required_mm`` is None for a block
     that is not held to the viewing distance (heading, occasion, date)."""
 
@@ -103,8 +103,7 @@ class BlockLegibility:
         return block_line(self.field, self.cap_height_mm, self.required_mm, self.viewing_m)
 
 
-@dataclass(frozen=True)
-class Legibility:
+class Legibility(NamedTuple):
     """The capital height of every text block; the top-level figures are those
     of the slogan (the block measured against the viewing distance)."""
 
@@ -160,6 +159,8 @@ class Artwork:
     warnings: tuple[str, ...] = ()
     # field -> the region its text was fitted in (after reflow), in points on the canvas
     regions: dict = field(default_factory=dict, compare=False)
+    # font file (a GlyphRun's font_path) -> the font measured: the writer embeds these very bytes
+    fonts: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @lru_cache(maxsize=8)
@@ -270,10 +271,13 @@ def compose(
     primary: BlockLegibility | None = None
     warnings: list[str] = []
     search = (*design_dirs, str(Path(design.path).parent))
+    fonts: dict[str, Font] = {}  # each of the design's fonts read once per artwork
     for t, source in sources:
         if not source:
             continue
-        font = load_font(design.fonts[t.font], search)
+        font = fonts.get(t.font)
+        if font is None:
+            font = fonts[t.font] = load_font(design.fonts[t.font], search)
         marked = slogan.breaks if (t.field == "slogan" and slogan.breaks and source == slogan.text) else None
         if t.field != "slogan" and ("|" in source or "~" in source):  # a design field's break markers
             marked, source = source, clean(source.replace("|", " ").replace("~", " "))
@@ -340,7 +344,8 @@ def compose(
                   *([f"hem_mm={size.hem_mm:g}"] if size.hem_mm else [])),  # machine-readable, never translated
         hem_pt=hem,
     )
-    return Artwork(scene=scene, legibility=legibility, warnings=tuple(warnings), regions=regions)
+    return Artwork(scene=scene, legibility=legibility, warnings=tuple(warnings), regions=regions,
+                   fonts={str(f.path): f for f in fonts.values()})
 
 
 FOLD_TICK_MM = 0.5  # width of a fold tick inside the hem
@@ -453,18 +458,22 @@ def removed_blocks(design: Design, size: Size, design_dirs: tuple[str, ...] = ()
     has the block gives its region."""
     if not design.extends:
         return ()
+    from poster_gen.design import MAX_DESIGN_BYTES
+    from poster_gen.limits import read_text_file
+
     paths = (design.path, *design.extends)
-    try:
-        stamp = tuple(os.stat(p).st_mtime_ns for p in paths)
-    except OSError:
+    try:  # the files as they are now: what they hold is the key, not when they were written
+        content = tuple(hashlib.sha256(read_text_file(Path(p), "design", MAX_DESIGN_BYTES)).digest() for p in paths)
+    except (OSError, PosterGenError):
         return ()
     orientation = "portrait" if size.height_mm > size.width_mm else "landscape"
-    return _removed_blocks(paths, stamp, tuple(design_dirs), size.kind, orientation,
+    return _removed_blocks(paths, content, tuple(design_dirs), size.kind, orientation,
                            frozenset(t.field for t in design.layout_for(size.kind, size.width_mm, size.height_mm).texts))
 
 
 @lru_cache(maxsize=64)
-def _removed_blocks(paths, stamp, design_dirs, kind, orientation, have) -> tuple[Box, ...]:
+def _removed_blocks(paths, content, design_dirs, kind, orientation, have) -> tuple[Box, ...]:
+    """``content``: the digests of the files ``paths`` (the design and its parents) as they were read."""
     from poster_gen.design import load_design_file
 
     w, h = (1.0, 2.0) if orientation == "portrait" else (2.0, 1.0)
@@ -492,7 +501,7 @@ def _narrow(words: list, region: Region, font: Font, opts: FitOptions, need_mm: 
     so here phrases are always kept whole, in short stacked lines ("ĐẢNG CỘNG SẢN VIỆT NAM /
     QUANG VINH / MUÔN NĂM!"). A long name then sets the type size; a strip is read from the
     pavement below it, so a shortfall is a warning there, not a refusal (see compose)."""
-    whole = [w if w.pinned or not is_phrase_joint(w.break_cost) else replace(w, break_cost=FORBIDDEN)
+    whole = [w if w.pinned or not is_phrase_joint(w.break_cost) else w._replace(break_cost=FORBIDDEN)
              for w in words]
     return _stacked(fit(whole, region, font, opts), whole, region, font, opts, need_mm)
 

@@ -31,6 +31,7 @@ import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from poster_gen import fieldexpr
 from poster_gen.errors import PosterGenError
@@ -45,6 +46,14 @@ MAX_LINES = 20  # max_lines of a text block
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 HEX = re.compile(r"^#?[0-9A-Fa-f]{6}$")
+# Where a TOML text without escapes may set ``id`` to a slug (group 1): a key/value pair starts a
+# line (after a byte-order mark at the start); the key is id, "id" or 'id'; the value a string of
+# any of the four kinds, a multi-line one maybe starting with the line break that TOML drops.
+# Anything this does not find cannot be such a pair (it may find more, e.g. inside a table).
+_ID_PAIR = re.compile(
+    rb"(?:^|\n)(?:\xef\xbb\xbf)?[ \t]*(?:id|\"id\"|'id')[ \t]*=[ \t]*"
+    rb"(?:\"\"\"(?:\r?\n)?|'''(?:\r?\n)?|\"|')([a-z0-9-]*)"
+)
 ORIENTATIONS = ("portrait", "landscape")
 SIDES = ("left", "right", "top", "bottom")
 
@@ -66,8 +75,7 @@ _CHOICES = {
 }
 
 
-@dataclass(frozen=True)
-class Box:
+class Box(NamedTuple):
     """A region as fractions (x, y, w, h) of the safe area, or of the canvas."""
 
     x: float
@@ -76,8 +84,7 @@ class Box:
     h: float
 
 
-@dataclass(frozen=True)
-class RectSpec:
+class RectSpec(NamedTuple):
     """A filled rectangle of a design's layout."""
 
     box: Box
@@ -86,8 +93,7 @@ class RectSpec:
     to_edge: tuple[str, ...] = ()  # sides stretched to the canvas edge (through any bleed)
 
 
-@dataclass(frozen=True)
-class FrameSpec:
+class FrameSpec(NamedTuple):
     """A rule drawn round the safe area, inset from it."""
 
     inset: float  # fraction of the safe area's short side, from the safe edge (negative: outwards)
@@ -95,8 +101,7 @@ class FrameSpec:
     color: str
 
 
-@dataclass(frozen=True)
-class TextSpec:
+class TextSpec(NamedTuple):
     """A text block of a design's layout: which field, where, in which font, colour and case."""
 
     field: str
@@ -111,8 +116,7 @@ class TextSpec:
     legibility: bool = False  # this block's size is reported against viewing distance
 
 
-@dataclass(frozen=True)
-class KindLayout:
+class KindLayout(NamedTuple):
     """A design's layout for one kind: background, rectangles, frames and text blocks."""
 
     background: str
@@ -153,9 +157,8 @@ class Design:
 # ---- reading and merging raw TOML ------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Source:
-    """A design file as found: its id, and its TOML or why it cannot be read."""
+class _Source(NamedTuple):
+    """A design file as found: its id, and its TOML or why it cannot be read (internal)."""
 
     id: str
     path: Path
@@ -591,7 +594,6 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
     an inherited field), named in the field's errors.
     """
     from poster_gen.sizes import KINDS
-    from poster_gen.suggest import unknown_choice
 
     problems: list[str] = []
     _unknown(_("top level"), data, _TOP_KEYS, problems)
@@ -641,6 +643,8 @@ def parse_design(data: dict, path: str, extends: tuple[str, ...] = (), field_fil
                           "[kinds.phuon] table"))
     for kind, raw in raw_kinds.items():
         if kind not in KINDS:
+            from poster_gen.suggest import unknown_choice  # only on a mistake: difflib stays out of start-up
+
             problems.append(unknown_choice("kind", kind, list(KINDS), extra=_("in [kinds.KIND]")))
             continue
         lay = _layout(f"kinds.{kind}", raw, ctx, problems)
@@ -712,13 +716,13 @@ def _first_with_id(design_id: str, extra: list[Path] | None) -> _Source | None:
     (``load_design`` then reads every file, as it must to find a parent).
 
     A file's id is its stem unless it says ``id = "..."``. A TOML text without a backslash has
-    no escapes, so another file whose text never holds the id in quotes cannot be the design
-    asked for: parsing it (milliseconds each) is skipped.
+    no escapes, so another file whose text has no ``id = "<design_id>"`` pair (``_ID_PAIR``)
+    cannot be the design asked for: parsing it (milliseconds each) is skipped, also when it
+    only names this design (``extends = "classic"``).
     """
     if not SLUG.match(design_id):
         return None
     key = design_id.encode()
-    quoted = (b'"' + key + b'"', b"'" + key + b"'", b"\n" + key + b'"', b"\n" + key + b"'")  # also """\nid"""
     for folder in design_dirs(extra):
         for p in sorted(Path(folder).glob("*.toml")):
             if p.stem != design_id:
@@ -726,7 +730,7 @@ def _first_with_id(design_id: str, extra: list[Path] | None) -> _Source | None:
                     raw = read_text_file(p, "design", MAX_DESIGN_BYTES)
                 except PosterGenError:
                     return None
-                if b"\\" not in raw and not any(q in raw for q in quoted):
+                if b"\\" not in raw and key not in _ID_PAIR.findall(raw):
                     continue
             src = _source(p)
             if src.id == design_id:

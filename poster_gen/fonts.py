@@ -18,13 +18,13 @@ from __future__ import annotations
 import array
 import hashlib
 import io
+import os
 import struct
 import sys
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import uharfbuzz as hb
 
@@ -33,8 +33,7 @@ from poster_gen.i18n import _
 from poster_gen.resources import fonts_dir
 
 
-@dataclass(frozen=True)
-class ShapedGlyph:
+class ShapedGlyph(NamedTuple):
     """One glyph of shaped text, in em."""
 
     gid: int
@@ -44,8 +43,7 @@ class ShapedGlyph:
     advance_em: float
 
 
-@dataclass(frozen=True)
-class Shaped:
+class Shaped(NamedTuple):
     """Text shaped by HarfBuzz: its glyphs and total advance, in em."""
 
     text: str
@@ -53,8 +51,7 @@ class Shaped:
     advance_em: float
 
 
-@dataclass(frozen=True)
-class Ink:
+class Ink(NamedTuple):
     """Ink box in em, y up from the baseline."""
 
     x_min: float
@@ -64,15 +61,20 @@ class Ink:
 
 
 class Font:
-    """One font file: the only place that opens TrueType data for measuring."""
+    """One font file: the only place that opens TrueType data for measuring.
 
-    def __init__(self, path: str | Path):
+    ``data``: the file's bytes, when the caller has read them (``load_font``); everything the
+    font answers comes from these bytes, ``sha256`` included.
+    """
+
+    def __init__(self, path: str | Path, data: bytes | None = None):
         self.path = Path(path)
         try:
-            data = self.path.read_bytes()
+            if data is None:
+                data = self.path.read_bytes()
             tables = _SfntTables.read(data)
             if tables is None:  # not the plain case: fontTools reads it, as it always did
-                tables = _FontToolsTables(self.path)
+                tables = _FontToolsTables(data)
         except Exception as exc:  # fontTools raises many types on bad files
             raise PosterGenError(
                 _("font {path}: cannot be read ({reason}); reinstall poster-gen or fix the design's font").format(
@@ -85,6 +87,7 @@ class Font:
             )
         tables.load()
         self._tables = tables
+        self.data = data
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.upem = tables.upem
         # the characters the font maps (fontTools' getBestCmap), to a glyph (id or name: see _tables)
@@ -173,10 +176,10 @@ class _FontToolsTables:
 
     notdef = ".notdef"
 
-    def __init__(self, path: Path):
+    def __init__(self, source: Path | bytes):
         from fontTools.ttLib import TTFont
 
-        self.tt = TTFont(str(path), lazy=True)
+        self.tt = TTFont(io.BytesIO(source) if isinstance(source, bytes) else str(source), lazy=True)
         self.has_glyf = "glyf" in self.tt
 
     def load(self) -> None:
@@ -470,18 +473,49 @@ def _shape_cached(font: Font, text: str) -> Shaped:
     return font._shape(text)
 
 
-@lru_cache(maxsize=None)
-def load_font(name: str, search: tuple[str, ...] = ()) -> Font:
-    """A font by file name: the design's folders first, then the packaged fonts."""
-    for folder in (*search, str(fonts_dir()), *[str(p) for p in sorted(fonts_dir().glob("*")) if p.is_dir()]):
-        p = Path(folder) / name
-        if p.is_file():
-            return Font(p)
-    p = Path(name)
-    if p.is_file():
-        return Font(p)
+# The fonts made so far, by file, each with the bytes it was made from (``Font.data``). A font
+# is used again only while its file holds the same bytes: a font replaced while a process runs
+# (a library caller's second run, a design folder edited during a batch) is read anew, and is
+# never measured, drawn or recorded (its hash) as it was. Reading a font again and comparing
+# its bytes takes some microseconds; no name, size or clock decides.
+_FONTS: dict[str, Font] = {}
+
+
+@lru_cache(maxsize=1)
+def _packaged_folders() -> tuple[str, ...]:
+    """The packaged fonts' folders (the program's own files: listed once)."""
+    return (str(fonts_dir()), *[str(p) for p in sorted(fonts_dir().glob("*")) if p.is_dir()])
+
+
+def font_path(name: str, search: tuple[str, ...] = ()) -> Path:
+    """Where the font ``name`` is: the design's folders first, then the packaged fonts."""
+    for folder in (*search, *_packaged_folders()):
+        p = os.path.join(folder, name)
+        if os.path.isfile(p):
+            return Path(p)
+    if os.path.isfile(name):
+        return Path(name)
     raise PosterGenError(
         _("font '{name}' not found in {folder} or the design's folder; check the design's [fonts] table").format(
             name=name, folder=fonts_dir()
         )
     )
+
+
+def font_file(path: str | Path) -> Font:
+    """The font in the file ``path`` as it is now: made again when its bytes have changed."""
+    key = os.fspath(path)
+    try:
+        with open(key, "rb", buffering=0) as fh:
+            data = fh.readall()
+    except OSError:
+        data = None  # Font says why it cannot be read
+    font = _FONTS.get(key)
+    if font is None or data is None or font.data != data:
+        font = _FONTS[key] = Font(key, data)
+    return font
+
+
+def load_font(name: str, search: tuple[str, ...] = ()) -> Font:
+    """A font by file name: the design's folders first, then the packaged fonts (see ``font_file``)."""
+    return font_file(font_path(name, search))

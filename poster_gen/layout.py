@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from poster_gen.fonts import Ink, Shaped
 from poster_gen.words import COST_JOINT, DASHES, FORBIDDEN, Word, is_phrase_joint
@@ -33,8 +33,7 @@ class Metrics(Protocol):
     def ink(self, gid: int) -> Ink | None: ...
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     """A rectangle to fit text in, top-left corner and size."""
 
     x_pt: float
@@ -60,8 +59,7 @@ class FitOptions:
     valign: str = "center"  # center | top | bottom
 
 
-@dataclass(frozen=True)
-class LineBox:
+class LineBox(NamedTuple):
     """One set line: its text, shaped, and where its pen starts."""
 
     text: str
@@ -74,8 +72,7 @@ class LineBox:
     ink_right_pt: float
 
 
-@dataclass(frozen=True)
-class TextBlock:
+class TextBlock(NamedTuple):
     """A fitted block of text: its lines, type size and line spacing."""
 
     lines: tuple[LineBox, ...]
@@ -89,9 +86,8 @@ class TextBlock:
         return " ".join(line.text for line in self.lines)
 
 
-@dataclass(frozen=True)
-class _LineInk:
-    """The ink of one line in em, measured from its glyphs."""
+class _LineInk(NamedTuple):
+    """The ink of one line in em, measured from its glyphs (internal: a tuple, quick to make)."""
 
     width_em: float  # ink width
     left_em: float  # ink left relative to pen origin
@@ -125,9 +121,8 @@ def _height_em(inks: list[_LineInk], lead: float) -> float:
     return inks[0].top_em + lead * (len(inks) - 1) + inks[-1].depth_em
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    """A set of line breaks and the type size it reaches."""
+class _Candidate(NamedTuple):
+    """A set of line breaks and the type size it reaches (internal)."""
 
     score: float
     size_pt: float

@@ -12,10 +12,9 @@ letter followed by a mark byte.
 
 from __future__ import annotations
 
-import re
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from poster_gen.i18n import N_, _
 
@@ -55,8 +54,7 @@ _VNI_LETTERS = {
 _VOWELS = set("aeiouyAEIOUYơưƠƯ")
 
 
-@dataclass(frozen=True)
-class LegacyMatch:
+class LegacyMatch(NamedTuple):
     """Text found to be typed in a legacy encoding, and what it reads as."""
 
     encoding: str  # human name, in the user's language
@@ -114,20 +112,47 @@ DECODERS = (
 
 @lru_cache(maxsize=1)
 def syllables() -> frozenset[str]:
-    """Every syllable of the word lists, lower case (from the compiled word lists: milliseconds)."""
+    """Every syllable of the word lists, lower case (from the compiled word lists)."""
+    return frozenset(_known())
+
+
+def _known():
+    """The syllables of the word lists, as looked up in the compiled file (no set is built)."""
     from poster_gen.words import compiled_wordlists
 
-    return frozenset(compiled_wordlists()[2])
+    return compiled_wordlists().syllables
 
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-_ONSET = "(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
-_NUCLEUS = (
-    "(?:iêu|yêu|oai|oay|oao|oeo|uôi|ươi|ươu|uya|uyê|uây|uyu|"
-    "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|ươ|ưa|ưi|ưu|uy|yê|"
-    "[aăâeêioôơuưy])"
-)
-_SYLLABLE = re.compile(f"^{_ONSET}{_NUCLEUS}(?:ng|nh|ch|[cmnpt])?$")
+# A Vietnamese syllable without its tone: an onset (or none), a vowel nucleus, a coda (or none).
+_ONSETS = ("ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", *"bcdđghklmnprstvx")
+_NUCLEI = frozenset((
+    "iêu yêu oai oay oao oeo uôi ươi ươu uya uyê uây uyu "
+    "ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô uơ ươ ưa ưi ưu uy yê "
+    "a ă â e ê i o ô ơ u ư y"
+).split())
+_CODAS = ("ng", "nh", "ch", *"cmnpt")
+# onsets by their first letter, and the empty one: the few a word can start with
+_ONSETS_BY_LETTER = {ch: (*(o for o in _ONSETS if o[0] == ch), "") for ch in {o[0] for o in _ONSETS}}
+
+
+def _shaped_like_a_syllable(bare: str) -> bool:
+    """``bare`` (lower case, NFC, no tone mark) is onset + nucleus + coda, each from the lists above.
+
+    The same answer as matching ``^(onset)?(nucleus)(coda)?$`` (a final line break is let
+    through, as ``$`` lets it), without compiling that expression at start-up."""
+    if bare.endswith("\n"):
+        bare = bare[:-1]
+    for onset in _ONSETS_BY_LETTER.get(bare[:1], ("",)):
+        if not bare.startswith(onset):
+            continue
+        rest = bare[len(onset):]
+        if rest in _NUCLEI:
+            return True
+        for coda in _CODAS:
+            if rest.endswith(coda) and rest[: -len(coda)] in _NUCLEI:
+                return True
+    return False
 
 
 @lru_cache(maxsize=4096)  # a campaign repeats its words ("xã", "phòng", "UBND") in many texts
@@ -142,7 +167,7 @@ def well_formed_syllable(word: str) -> bool:
     if sum(1 for c in nfd if c in _TONES) > 1:
         return False
     bare = unicodedata.normalize("NFC", "".join(c for c in nfd if c not in _TONES))
-    return bool(_SYLLABLE.match(bare))
+    return _shaped_like_a_syllable(bare)
 
 
 def _letters(text: str) -> list[str]:
@@ -155,7 +180,7 @@ def _score(text: str) -> float:
     words = _letters(text)
     if not words:
         return 1.0
-    known = syllables()
+    known = _known()
     return sum(1 for w in words if w in known or well_formed_syllable(w)) / len(words)
 
 

@@ -8,7 +8,6 @@ file that exceeds it is a clear one-line error, not a hang or a traceback.
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
@@ -197,6 +196,8 @@ def read_json(path: Path, what: str, limit: int = MAX_JSON_BYTES):
     raw = _read_bytes(path, limit, what)
     if nesting_depth_exceeds(raw, flavor="json"):
         raise too_deep(path, what)
+    import json  # only where JSON is read: a render reads none
+
     text = raw.decode("utf-8-sig")  # UnicodeDecodeError is a ValueError
     try:
         return json.loads(text)

@@ -31,7 +31,8 @@ writer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
+from typing import NamedTuple
 
 from poster_gen.i18n import _
 from poster_gen.scene import REGISTRATION, Color, Glyph, GlyphRun, Line, Scene  # noqa: F401  (REGISTRATION re-exported)
@@ -55,8 +56,7 @@ FOLD_DASH_MM = (1.0, 1.0)  # fold marks: dashed, 1 mm on, 1 mm off
 SLUG_BLACK = Color(rgb=(0, 0, 0), cmyk=(0.0, 0.0, 0.0, 1.0))
 
 
-@dataclass(frozen=True)
-class PageGeometry:
+class PageGeometry(NamedTuple):
     """Where the artwork canvas sits on the PDF page."""
 
     media_w_pt: float
@@ -91,8 +91,7 @@ class PageGeometry:
         return (o + b, o + b, self.canvas_w_pt - 2 * b, self.canvas_h_pt - 2 * b)
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(NamedTuple):
     """A straight mark line on the media (y down)."""
 
     x0_pt: float
@@ -101,8 +100,7 @@ class Segment:
     y1_pt: float
 
 
-@dataclass(frozen=True)
-class Marks:
+class Marks(NamedTuple):
     """The printer's marks of a page: trim mark segments, their stroke, and the slug line."""
 
     segments: tuple[Segment, ...]

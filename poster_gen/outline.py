@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import io
 import threading
-from functools import lru_cache
 
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
@@ -102,10 +101,11 @@ _BY_SHA256: dict[str, FontOutlines] = {}
 _BY_SHA256_LOCK = threading.Lock()
 
 
-@lru_cache(maxsize=256)
 def _font_sha256(path: str) -> str:
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
+    """The SHA-256 of the font file as it is now (never cached by path: a replaced font is new)."""
+    from poster_gen.fonts import font_file
+
+    return font_file(path).sha256
 
 
 def font_outlines(path: str) -> FontOutlines:

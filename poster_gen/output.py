@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import os
-import socket
 import sys
 import tempfile
 import zlib
@@ -28,7 +27,18 @@ TMP_PREFIX = ".poster-gen-"
 TMP_SUFFIX = ".part"
 # what a poster-gen PDF (Producer/Creator) and PNG (Software chunk) say of their maker
 MAKER_MARK = b"poster-gen"
-_HOST = format(zlib.crc32(socket.gethostname().encode("utf-8", "replace")), "08x")
+
+
+def _host_name() -> str:
+    """This machine's name, as ``socket.gethostname()`` gives it, without importing socket at start-up."""
+    if hasattr(os, "uname"):  # POSIX: the node name is the host name (gethostname reads it there too)
+        return os.uname().nodename
+    import platform  # Windows
+
+    return platform.node()
+
+
+_HOST = format(zlib.crc32(_host_name().encode("utf-8", "replace")), "08x")
 _RUN_ENV = "POSTER_GEN_RUN"
 
 

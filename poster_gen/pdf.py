@@ -47,6 +47,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from poster_gen import __version__
 from poster_gen.errors import PosterGenError
+from poster_gen.fonts import Font, font_file
 from poster_gen.i18n import _
 from poster_gen.marks import PageGeometry, page_geometry, with_marks
 from poster_gen.output import atomic_write
@@ -133,7 +134,7 @@ class _TaggedTTFont(TTFont):
     the font's /BaseFont, the descriptor's /FontName and the ToUnicode CMap.
     """
 
-    def __init__(self, name: str, path: str, sha256: str):
+    def __init__(self, name: str, path, sha256: str):
         super().__init__(name, path, asciiReadable=False)
         self._sha256 = sha256
 
@@ -156,14 +157,28 @@ class _TaggedTTFont(TTFont):
             cmap.content = cmap.content.replace(old, new)
 
 
-@lru_cache(maxsize=None)
-def _rl_font(path: str) -> tuple[str, TTFont]:
-    with open(path, "rb") as fh:
-        sha = hashlib.sha256(fh.read()).hexdigest()
+# reportlab's fonts, by file, each with the font (``fonts.font_file``) it was made from: a file
+# whose bytes have changed is made into a reportlab font again, under a new name (the name holds
+# the bytes' hash), so a replaced font is never embedded as it was.
+_RL_FONTS: dict[str, tuple[Font, str, TTFont]] = {}
+
+
+def _rl_font(path: str, source: Font | None = None) -> tuple[str, TTFont]:
+    """The reportlab font of the font file ``path`` as it is now, or as ``source`` (the font the
+    layout measured, read from that file) holds it: (registered name, font)."""
+    if source is None:
+        source = font_file(path)
+    hit = _RL_FONTS.get(path)
+    if hit is not None and hit[0] is source:
+        return hit[1], hit[2]
+    sha = source.sha256
     # the hash keeps two files of the same name (a design's folder, the packaged fonts) apart
     name = "PG-" + path.rsplit("/", 1)[-1].rsplit(".", 1)[0] + "-" + sha[:12]
-    font = _TaggedTTFont(name, path, sha)
+    data = io.BytesIO(source.data)  # the bytes measured and hashed, not the file read again
+    data.name = path  # what reportlab calls the file, as when it opened it
+    font = _TaggedTTFont(name, data, sha)
     pdfmetrics.registerFont(font)
+    _RL_FONTS[path] = (source, name, font)
     return name, font
 
 
@@ -235,7 +250,9 @@ def writer_keywords(scene: Scene, geo: PageGeometry, opts: PdfOptions, scale: fl
     return tuple(k for k in kw if k.split("=", 1)[0] not in claimed)
 
 
-def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions()) -> bytes:
+def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions(), fonts: dict | None = None) -> bytes:
+    """The PDF of ``scene``. ``fonts``: font file -> the ``fonts.Font`` the scene was measured with
+    (``compose.Artwork.fonts``), embedded as it is; a file not given is read as it is now."""
     opts.validate()
     buf = io.BytesIO()
     geo = page_geometry(scene.width_pt, scene.height_pt, scene.bleed_pt, marks=opts.marks or bool(scene.marks))
@@ -243,9 +260,10 @@ def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions()) -> bytes:
     if geo.marks:  # the marks become scene items (marks.with_marks); a scene that has them keeps its own
         scene = with_marks(scene, slug_with_scale(opts.slug, scale))
     runs = [it for it in (*scene.items, *scene.marks) if isinstance(it, GlyphRun)]
-    fonts = sorted({r.font_path for r in runs})
+    measured = fonts or {}
+    fonts = {path: _rl_font(path, measured.get(path)) for path in sorted({r.font_path for r in runs})}
     # A TrueType initial font keeps reportlab from adding an unused Helvetica.
-    first_font = _rl_font(fonts[0])[0] if fonts else _rl_font(_fallback_font())[0]
+    first_font = next(iter(fonts.values()))[0] if fonts else _rl_font(_fallback_font())[0]
     canv = Canvas(
         buf,
         pagesize=(geo.media_w_pt * scale, geo.media_h_pt * scale),
@@ -255,6 +273,7 @@ def render_pdf_bytes(scene: Scene, opts: PdfOptions = PdfOptions()) -> bytes:
         enforceColorSpace="cmyk" if opts.color == "cmyk" else None,
     )
     canv._poster_gen_outline = opts.outline  # read by _text_ops
+    canv._poster_gen_fonts = fonts  # (name, reportlab font) by file: read by _text_ops
     canv.setTitle(scene.title)
     canv.setSubject(scene.subject)
     canv.setKeywords(", ".join((*scene.keywords, *writer_keywords(scene, geo, opts, scale))))
@@ -345,7 +364,7 @@ def _marks_ops(canv: Canvas, scene: Scene, geo: PageGeometry, mode: str) -> list
 def _text_ops(canv: Canvas, run: GlyphRun, page_h: float, mode: str) -> str:
     if getattr(canv, "_poster_gen_outline", False):
         return _outline_ops(run, page_h, mode)
-    _name, font = _rl_font(run.font_path)
+    _name, font = canv._poster_gen_fonts[run.font_path]
     # Live text is encoded by character (reportlab's subsets are keyed by character). That draws
     # the glyph shaping measured only when it is the character's own glyph; a run where shaping
     # chose another glyph (a substitution by the font's GSUB) is drawn by glyph id, as curves.
@@ -495,7 +514,7 @@ def _icc_bytes(name: str) -> bytes:
         ) from None
 
 
-def write_pdf(scene: Scene, path, opts: PdfOptions = PdfOptions()) -> None:
-    data = render_pdf_bytes(scene, opts)
+def write_pdf(scene: Scene, path, opts: PdfOptions = PdfOptions(), fonts: dict | None = None) -> None:
+    data = render_pdf_bytes(scene, opts, fonts)
     with atomic_write(path) as fh:
         fh.write(data)

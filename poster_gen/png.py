@@ -57,8 +57,15 @@ class _Stamp:
     ground: tuple[int, int, int] | None  # colour under the glyph, when one
 
 
-@lru_cache(maxsize=16)
 def _pil_font(path: str, size_px: float) -> ImageFont.FreeTypeFont:
+    """Pillow's font for the file as it is now: cached by the file's SHA-256, never by its path alone."""
+    from poster_gen.fonts import font_file
+
+    return _pil_font_of(path, font_file(path).sha256, size_px)
+
+
+@lru_cache(maxsize=16)
+def _pil_font_of(path: str, sha256: str, size_px: float) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size=size_px, layout_engine=ImageFont.Layout.BASIC)
 
 

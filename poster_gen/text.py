@@ -16,6 +16,8 @@ def clean(text: str) -> str:
     Tone-mark placement ("hoà" / "hòa") is never changed: NFC keeps it.
     """
     text = unicodedata.normalize("NFC", text)
+    if text.isprintable():  # no control, format or separator character but the plain space: only runs to join
+        return _WS.sub(" ", text).strip()
     text = "".join(" " if ch.isspace() else ch for ch in text)  # tabs, line breaks
     text = "".join(ch for ch in text if not _is_control(ch))
     text = _WS.sub(" ", text)

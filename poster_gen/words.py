@@ -27,9 +27,9 @@ import os
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from poster_gen.campaign import BREAK_FORBID, BREAK_PREFER
 from poster_gen.resources import data_dir
@@ -118,8 +118,7 @@ _ROMAN = re.compile(r"^[IVXLCDM]+$")
 _COUNT = re.compile(r"^\d+(?:[.,]\d{3})*$")
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(NamedTuple):
     """An unbreakable piece of a line: one or more syllables (display text)."""
 
     text: str
@@ -133,31 +132,99 @@ def is_phrase_joint(cost: float) -> bool:
     return COST_JOINT <= cost < FORBIDDEN
 
 
+class SortedLines:
+    """Sorted lines of UTF-8 text inside one bytes object, looked up where they lie.
+
+    A start-up reads the compiled word lists as bytes and looks up the few words
+    it needs by bisecting the text itself: decoding and splitting every line
+    would take milliseconds. A long run that asks many questions splits the lines
+    once (``SPLIT_AFTER``) and bisects the list. UTF-8 sorts as the code points
+    do, so the file's order (``sorted`` of the strings) is the bytes' order.
+    """
+
+    __slots__ = ("_buf", "_lo", "_hi", "_items", "_probes")
+    SPLIT_AFTER = 2000  # lookups in the bytes before the lines are split into a list
+
+    def __init__(self, buf: bytes, lo: int = 0, hi: int | None = None):
+        self._buf = buf
+        self._lo, self._hi = lo, len(buf) if hi is None else hi
+        self._items: list[str] | None = None
+        self._probes = 0
+
+    @classmethod
+    def of(cls, items: list[str]) -> SortedLines:
+        """Lines from a sorted list of strings without a line break."""
+        lines = cls(b"")
+        lines._items = items
+        return lines
+
+    def items(self) -> list[str]:
+        """Every line, in order (split once, then kept)."""
+        if self._items is None:
+            text = self._buf[self._lo : self._hi].decode("utf-8", "replace")  # a damaged byte: one line unknown
+            self._items = text.split("\n") if text else []
+        return self._items
+
+    def __len__(self) -> int:
+        if self._items is None:
+            return self._buf.count(b"\n", self._lo, self._hi) + 1 if self._hi > self._lo else 0
+        return len(self._items)
+
+    def __iter__(self):
+        return iter(self.items())
+
+    def __contains__(self, line: object) -> bool:
+        if not isinstance(line, str) or "\n" in line:
+            return False
+        if self._items is None and self._probes < self.SPLIT_AFTER:
+            self._probes += 1
+            return self._find(line.encode("utf-8", "surrogatepass"))
+        items = self.items()
+        i = bisect_left(items, line)
+        return i < len(items) and items[i] == line
+
+    def _find(self, key: bytes) -> bool:
+        buf, lo, hi = self._buf, self._lo, self._hi
+        # [lo, hi) is always whole lines: lo starts one, and hi ends one (or is the end)
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            start = buf.rfind(b"\n", lo, mid) + 1 or lo
+            end = buf.find(b"\n", mid, hi)
+            if end < 0:
+                end = hi
+            line = buf[start:end]
+            if line == key:
+                return True
+            if line < key:
+                lo = end + 1
+            else:
+                hi = start
+        return False
+
+
 class _SortedKeys:
-    """The packaged lexicon's words: one sorted list of space-joined syllable keys, looked up by bisection.
+    """The packaged lexicon's words: sorted space-joined syllable keys, looked up by bisection.
 
     A syllable key never holds a space (syllables come from ``str.split``), so
-    joining is one-to-one. A sorted list loads in milliseconds where a set of
+    joining is one-to-one. Sorted lines load in milliseconds where a set of
     tuples takes a tenth of a second to build.
     """
 
-    __slots__ = ("_items",)
+    __slots__ = ("_lines",)
 
-    def __init__(self, items: list[str]):
-        self._items = items
+    def __init__(self, lines: SortedLines | list[str]):
+        self._lines = lines if isinstance(lines, SortedLines) else SortedLines.of(lines)
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._lines)
 
     def __contains__(self, key: object) -> bool:
         if not isinstance(key, tuple) or not all(isinstance(k, str) and " " not in k for k in key):
             return False
-        joined = " ".join(key)
-        i = bisect_left(self._items, joined)
-        return i < len(self._items) and self._items[i] == joined
+        return " ".join(key) in self._lines
 
     def __iter__(self):
-        return (tuple(item.split(" ")) for item in self._items)
+        return (tuple(item.split(" ")) for item in self._lines)
 
 
 class Lexicon:
@@ -173,7 +240,7 @@ class Lexicon:
             self.max_len = max(self.max_len, len(key))
 
     @classmethod
-    def _compiled(cls, keys: list[str], max_len: int) -> Lexicon:
+    def _compiled(cls, keys: SortedLines | list[str], max_len: int) -> Lexicon:
         """A lexicon from sorted, space-joined keys (see ``compile_wordlists``)."""
         lex = cls.__new__(cls)
         lex._words = _SortedKeys(keys)
@@ -250,6 +317,24 @@ class PhraseList:
             seps = tuple(_ends_phrase(p) for p in parts[:-1])
             self._phrases.add((key, seps))
             self.max_len = max(self.max_len, len(key))
+
+    def compiled(self) -> list[str]:
+        """The list as sorted lines: a phrase's syllable keys, a tab, and for each gap between
+        its words 1 where a word ends in punctuation (``_ends_phrase``), else 0."""
+        return sorted(" ".join(key) + "\t" + "".join("1" if s else "0" for s in seps) for key, seps in self._phrases)
+
+    @classmethod
+    def _compiled(cls, lines) -> PhraseList:
+        """A phrase list from the lines of ``compiled``."""
+        phrases = cls.__new__(cls)
+        phrases._phrases = set()
+        phrases.max_len = 1
+        for line in lines:
+            keys, _tab, gaps = line.partition("\t")
+            key = tuple(keys.split(" "))
+            phrases._phrases.add((key, tuple(g == "1" for g in gaps)))
+            phrases.max_len = max(phrases.max_len, len(key))
+        return phrases
 
     def __len__(self) -> int:
         return len(self._phrases)
@@ -328,17 +413,21 @@ def _read_list(name: str, folder: Path | None = None) -> list[str]:
 
 
 # The word lists, compiled (at build time, or on first use in a source checkout) into one
-# file that loads in milliseconds: the lexicon's words as sorted keys, and every syllable of
-# the lists in lower case for the legacy-encoding check (legacy.syllables).
+# file that loads in milliseconds: the lexicon's words as sorted keys, every syllable of
+# the lists in lower case for the legacy-encoding check (legacy.syllables), and the set
+# phrases (``PhraseList.compiled``). The first two are looked up in the file's bytes as they
+# were read (``SortedLines``): nothing is decoded or split for the few words one artwork needs.
 WORDLIST_SOURCES = ("pyvi-words.txt", "words-extra.txt")
+PHRASES_SOURCE = "phrases-vi.txt"
+COMPILED_SOURCES = (*WORDLIST_SOURCES, PHRASES_SOURCE)
 COMPILED_WORDLISTS = "wordlists.compiled"
-_COMPILED_MAGIC = "poster-gen-wordlists 1"
-_SECTION = "\x1d"  # between the two sorted lists; str.split() splits at it and at "\n", so no key holds either
+_COMPILED_MAGIC = "poster-gen-wordlists 3"
+_SECTION = "\x1d"  # between the sorted lists; str.split() splits at it and at "\n", so no key holds either
 
 
 def _sources_digest(folder: Path) -> str:
     h = hashlib.sha256()
-    for name in WORDLIST_SOURCES:
+    for name in COMPILED_SOURCES:
         data = (folder / name).read_bytes()
         h.update(f"{name} {len(data)}\n".encode())
         h.update(data)
@@ -357,12 +446,17 @@ def _list_syllables(folder: Path) -> frozenset[str]:
 
 
 def compile_wordlists(folder: Path) -> str:
-    """The compiled form of the word lists in ``folder``, as text (see ``compiled_wordlists``)."""
+    """The compiled form of the word lists in ``folder``, as text (see ``compiled_wordlists``).
+
+    The first line says what it is, the lists it was made from (their digest), the longest
+    word in syllables and the length in bytes of the rest: a file cut short is never used.
+    """
     lex = Lexicon([line for name in WORDLIST_SOURCES for line in _read_list(name, folder)])
     keys = sorted(" ".join(k) for k in lex.keys())
     syls = sorted(_list_syllables(folder))
-    head = f"{_COMPILED_MAGIC} {_sources_digest(folder)} {lex.max_len}\n"
-    return head + "\n".join(keys) + _SECTION + "\n".join(syls)
+    phrases = PhraseList(_read_list(PHRASES_SOURCE, folder)).compiled()
+    body = _SECTION.join("\n".join(part) for part in (keys, syls, phrases))
+    return f"{_COMPILED_MAGIC} {_sources_digest(folder)} {lex.max_len} {len(body.encode('utf-8'))}\n" + body
 
 
 def write_compiled_wordlists(folder: Path, text: str | None = None) -> Path:
@@ -377,30 +471,50 @@ def write_compiled_wordlists(folder: Path, text: str | None = None) -> Path:
     return path
 
 
-def _parse_compiled(text: str, digest: str) -> tuple[list[str], int, list[str]] | None:
-    head, sep, body = text.partition("\n")
-    parts = head.rsplit(" ", 2)
-    if not sep or len(parts) != 3 or parts[0] != _COMPILED_MAGIC or parts[1] != digest or not parts[2].isdigit():
+class CompiledWordlists(NamedTuple):
+    """The compiled word lists: the lexicon's keys, its longest word in syllables, the syllables
+    and the set phrases."""
+
+    keys: SortedLines  # sorted, each word's syllable keys joined by a space
+    max_len: int
+    syllables: SortedLines  # sorted, lower case
+    phrases: SortedLines  # see PhraseList.compiled
+
+
+def _parse_compiled(data: bytes, digest: str) -> CompiledWordlists | None:
+    """The lists in a compiled file's bytes, or None when it is another version, was made from
+    other lists, or is not whole."""
+    nl = data.find(b"\n", 0, 200)
+    try:
+        parts = data[:nl].decode("ascii").rsplit(" ", 3) if nl > 0 else []
+    except UnicodeDecodeError:
         return None
-    keys, sep, syls = body.partition(_SECTION)
-    if not sep:
+    if len(parts) != 4 or parts[0] != _COMPILED_MAGIC or parts[1] != digest or not (
+        parts[2].isdigit() and parts[3].isdigit() and int(parts[3]) == len(data) - nl - 1
+    ):
         return None
-    return (keys.split("\n") if keys else []), int(parts[2]), (syls.split("\n") if syls else [])
+    sep1 = data.find(_SECTION.encode("ascii"), nl + 1)
+    sep2 = data.find(_SECTION.encode("ascii"), sep1 + 1) if sep1 >= 0 else -1
+    if sep2 < 0:
+        return None
+    return CompiledWordlists(SortedLines(data, nl + 1, sep1), int(parts[2]), SortedLines(data, sep1 + 1, sep2),
+                             SortedLines(data, sep2 + 1, len(data)))
 
 
 @lru_cache(maxsize=1)
-def compiled_wordlists() -> tuple[list[str], int, list[str]]:
-    """(sorted lexicon keys, longest word in syllables, sorted syllables) of the packaged lists.
+def compiled_wordlists() -> CompiledWordlists:
+    """The packaged lists: lexicon keys, longest word in syllables, syllables and phrases.
 
     Read from the compiled file made at build time; where it is missing or
     was made from other lists (a source checkout, an edited list), compiled
-    now and written back when the folder is writable.
+    now and written back when the folder is writable. The packaged lists are
+    the program's, not a user's: they are the same for every run.
     """
     folder = data_dir()
     digest = _sources_digest(folder)
     try:
-        parsed = _parse_compiled((folder / COMPILED_WORDLISTS).read_text(encoding="utf-8"), digest)
-    except (OSError, UnicodeDecodeError):
+        parsed = _parse_compiled((folder / COMPILED_WORDLISTS).read_bytes(), digest)
+    except OSError:
         parsed = None
     if parsed is not None:
         return parsed
@@ -409,20 +523,20 @@ def compiled_wordlists() -> tuple[list[str], int, list[str]]:
         write_compiled_wordlists(folder, text)
     except OSError:
         pass  # a read-only install: use it from memory
-    parsed = _parse_compiled(text, digest)
+    parsed = _parse_compiled(text.encode("utf-8"), digest)
     assert parsed is not None
     return parsed
 
 
 @lru_cache(maxsize=1)
 def default_lexicon() -> Lexicon:
-    keys, max_len, _syllables = compiled_wordlists()
-    return Lexicon._compiled(keys, max_len)
+    compiled = compiled_wordlists()
+    return Lexicon._compiled(compiled.keys, compiled.max_len)
 
 
 @lru_cache(maxsize=1)
 def default_phrases() -> PhraseList:
-    return PhraseList(_read_list("phrases-vi.txt"))
+    return PhraseList._compiled(compiled_wordlists().phrases)
 
 
 def split_words(
@@ -516,9 +630,8 @@ def _split_words(
     return tuple(words)
 
 
-@dataclass
-class _Unit:
-    """A word of the text (syllables first..last, never broken)."""
+class _Unit(NamedTuple):
+    """A word of the text (syllables first..last, never broken; internal)."""
 
     first: int
     last: int

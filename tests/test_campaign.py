@@ -258,3 +258,33 @@ def test_parse_campaign_accepts_integer_slogan_ids():
     }
     c = parse_campaign(data)
     assert [s.id for s in c.slogans] == ["1", "2"]
+
+
+# ---- text.clean: a quick path for text with nothing to remove -----------------------------------
+
+
+def _clean_char_by_char(text: str) -> str:
+    """``text.clean`` as it is defined: every character looked at."""
+    import re
+
+    from poster_gen.text import _is_control
+
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(" " if ch.isspace() else ch for ch in text)
+    text = "".join(ch for ch in text if not _is_control(ch))
+    return re.sub(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+", " ", text).strip()
+
+
+def test_clean_gives_what_looking_at_every_character_gives():
+    import random
+
+    from poster_gen.text import clean
+
+    rnd = random.Random(14)
+    pool = [chr(rnd.randrange(0x110000)) for _ in range(2000)] + list(" \t\n\r\x0b\x0c\x1c\x85\u00a0\u1680\u2000"
+                                                                       "\u2028\u2029\u200b\u200d\u202f\u205f\u3000\ufeff"
+                                                                       "abcđêáE\u0301o\u0302\u0301")
+    texts = ["", " ", "Đổi mới  sáng tạo ", "UBND XÃ BẰNG MẠC", "e\u0301", "a\u200bb", "a\tb", "a\u00a0 b"]
+    texts += ["".join(rnd.choice(pool) for _ in range(rnd.randrange(12))) for _ in range(20000)]
+    texts += [chr(cp) for cp in range(0x3400)] + [f" a{chr(cp)}  b " for cp in range(0x3400)]
+    assert [t for t in texts if clean(t) != _clean_char_by_char(t)] == []

@@ -302,11 +302,29 @@ def test_loading_a_design_parses_only_the_files_that_could_be_it(monkeypatch):
     assert parsed == ["classic.toml"]  # band.toml names classic.toml in a comment, never "classic" in quotes
 
 
+def test_a_design_that_only_names_the_one_asked_for_is_not_parsed(tmp_path, monkeypatch):
+    """A user's design that extends classic holds "classic" in quotes, but no id = "classic" pair."""
+    import poster_gen.design as design_mod
+
+    write(tmp_path, "aaa.toml", 'extends = "classic"\nid = "aaa"\ndescription = "not \'classic\'"\n')
+    write(tmp_path, "bbb.toml", '[fields]\nid = "classic"\n')  # a pair in a table: parsed, then passed over
+    parsed = []
+    real = design_mod._source
+    monkeypatch.setattr(design_mod, "_source", lambda p: parsed.append(p.name) or real(p))
+    assert load_design("classic", [tmp_path]).id == "classic"
+    assert parsed == ["bbb.toml", "classic.toml"]
+
+
 @pytest.mark.parametrize("id_line", [
     'id = "cl\\u0061ssic"',  # an escape: only parsing tells
     "id = '''\nclassic'''",  # a multi-line string: its first line break is not part of it
+    'id = """\r\nclassic"""',
     'id = """classic"""',
     "id = 'classic'",
+    'id="classic"',
+    '\t"id" =\t"classic"',
+    "'id' = 'classic'",
+    '\ufeffid = "classic"',  # after a byte-order mark
 ])
 def test_a_file_that_names_itself_as_the_design_is_found_however_it_writes_the_id(tmp_path, id_line):
     from poster_gen.resources import templates_dir

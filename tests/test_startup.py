@@ -13,7 +13,7 @@ from poster_gen.words import Lexicon, _list_syllables, _read_list
 
 @pytest.fixture()
 def lists(tmp_path):
-    for name in words.WORDLIST_SOURCES:
+    for name in words.COMPILED_SOURCES:
         shutil.copy(data_dir() / name, tmp_path / name)
     return tmp_path
 
@@ -51,7 +51,7 @@ def test_file_is_made_when_missing_and_remade_when_the_lists_change(lists, monke
     try:
         path = lists / words.COMPILED_WORDLISTS
         assert not path.exists()
-        keys, max_len, syls = words.compiled_wordlists()
+        keys, max_len, syls, _phrases = words.compiled_wordlists()
         assert path.is_file()
         assert path.read_text(encoding="utf-8") == words.compile_wordlists(lists)
         assert "sáng tạo" in Lexicon._compiled(keys, max_len)
@@ -59,7 +59,7 @@ def test_file_is_made_when_missing_and_remade_when_the_lists_change(lists, monke
         with (lists / "words-extra.txt").open("a", encoding="utf-8") as fh:
             fh.write("\nxyzin qwerbo\n")
         words.compiled_wordlists.cache_clear()
-        keys, max_len, syls = words.compiled_wordlists()
+        keys, max_len, syls, _phrases = words.compiled_wordlists()
         assert "xyzin qwerbo" in Lexicon._compiled(keys, max_len)
         assert "qwerbo" in syls
         assert path.read_text(encoding="utf-8") == words.compile_wordlists(lists)
@@ -72,10 +72,93 @@ def test_damaged_file_is_ignored(lists, monkeypatch):
     (lists / words.COMPILED_WORDLISTS).write_bytes(b"\xff\xfe not a word list")
     words.compiled_wordlists.cache_clear()
     try:
-        keys, max_len, _ = words.compiled_wordlists()
+        keys, max_len, _, _ = words.compiled_wordlists()
         assert Lexicon._compiled(keys, max_len).keys() == text_lexicon().keys()
     finally:
         words.compiled_wordlists.cache_clear()
+
+
+def test_compiled_phrases_equal_the_text_list():
+    built = words.PhraseList(_read_list(words.PHRASES_SOURCE))
+    compiled = words.default_phrases()
+    assert compiled._phrases == built._phrases and len(compiled) == len(built) >= 80
+    assert compiled.max_len == built.max_len
+    assert "Ngày Giải phóng miền Nam, thống nhất đất nước" in compiled  # the punctuation between its words counts
+    assert "Ngày Giải phóng miền Nam thống nhất đất nước" not in compiled
+
+
+def test_file_is_remade_when_the_phrases_change(lists, monkeypatch):
+    monkeypatch.setattr(words, "data_dir", lambda: lists)
+    words.compiled_wordlists.cache_clear()
+    try:
+        assert "Xyzin Qwerbo Plok" not in words.PhraseList._compiled(words.compiled_wordlists().phrases)
+        with (lists / words.PHRASES_SOURCE).open("a", encoding="utf-8") as fh:
+            fh.write("\nXyzin Qwerbo Plok\n")
+        words.compiled_wordlists.cache_clear()
+        assert "Xyzin Qwerbo Plok" in words.PhraseList._compiled(words.compiled_wordlists().phrases)
+        assert "qwerbo" not in words.compiled_wordlists().syllables  # a phrase is not a word of the lexicon
+    finally:
+        words.compiled_wordlists.cache_clear()
+
+
+def test_a_file_cut_short_is_made_again(lists, monkeypatch):
+    monkeypatch.setattr(words, "data_dir", lambda: lists)
+    whole = words.compile_wordlists(lists).encode("utf-8")
+    (lists / words.COMPILED_WORDLISTS).write_bytes(whole[: len(whole) - 1000])
+    words.compiled_wordlists.cache_clear()
+    try:
+        keys, max_len, _, _ = words.compiled_wordlists()
+        assert Lexicon._compiled(keys, max_len).keys() == text_lexicon().keys()
+        assert (lists / words.COMPILED_WORDLISTS).read_bytes() == whole
+    finally:
+        words.compiled_wordlists.cache_clear()
+
+
+@pytest.mark.parametrize("split_after", [words.SortedLines.SPLIT_AFTER, 0])
+def test_sorted_lines_are_looked_up_in_the_bytes_as_in_a_list(split_after, monkeypatch):
+    """Bisecting the file's bytes, and bisecting the split list (after many lookups), answer as a set does."""
+    monkeypatch.setattr(words.SortedLines, "SPLIT_AFTER", split_after)
+    items = sorted({"a", "a b", "ab", "b", "đá", "đá bóng", "ơi", "z", "zz", "ưu tiên", "ấy"})
+    data = ("head\n" + "\n".join(items) + "\x1drest").encode("utf-8")
+    lines = words.SortedLines(data, 5, data.index(b"\x1d"))
+    asked = [*items, "", "0", "a c", "aa", "b ", " b", "c", "đ", "đá bó", "zzz", "ư", "head", "rest", "a\nb", 3, None]
+    assert [x in lines for x in asked] == [x in set(items) for x in asked]
+    assert list(lines) == items and len(lines) == len(items)
+    empty = words.SortedLines(b"x\x1d", 2, 2)
+    assert "x" not in empty and "" not in empty and list(empty) == [] and len(empty) == 0
+
+
+def test_the_syllable_shape_is_the_expression_it_was():
+    """``legacy`` checks the shape of a syllable without compiling this expression at start-up."""
+    import random
+    import re
+    import unicodedata
+
+    onset = "(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+    nucleus = ("(?:iêu|yêu|oai|oay|oao|oeo|uôi|ươi|ươu|uya|uyê|uây|uyu|"
+               "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|ôi|ơi|oo|ua|uâ|uê|ui|uô|uơ|ươ|ưa|ưi|ưu|uy|yê|"
+               "[aăâeêioôơuưy])")
+    expression = re.compile(f"^{onset}{nucleus}(?:ng|nh|ch|[cmnpt])?$")
+
+    def bare(word: str) -> str:
+        nfd = unicodedata.normalize("NFD", word.lower())
+        return unicodedata.normalize("NFC", "".join(c for c in nfd if c not in legacy._TONES))
+
+    texts = {bare(s) for s in legacy.syllables()}
+    rnd = random.Random(14)
+    letters = list("abcdđeghiklmnopqrstuvxyăâêôơư") + ["\n", " ", "1", "A"]
+    texts |= {"".join(rnd.choice(letters) for _ in range(rnd.randrange(8))) for _ in range(30000)}
+    texts |= {t + "\n" for t in list(texts)[:3000]} | {"", "\n", "a\n\n", "ngh", "nghiêng", "qua", "gi", "gìn"}
+    assert len(texts) > 20000  # every syllable of the word lists, and strings near them
+    assert [t for t in texts if bool(expression.match(t)) != legacy._shaped_like_a_syllable(t)] == []
+
+
+def test_the_host_name_is_the_one_the_socket_module_gives():
+    import socket
+
+    from poster_gen import output
+
+    assert output._host_name() == socket.gethostname()
 
 
 def test_build_step_writes_the_compiled_file(tmp_path):
@@ -176,7 +259,10 @@ import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-NOT_FOR_A_PDF = ("jinja2", "fontTools", "poster_gen.sandbox", "poster_gen.raster", "poster_gen.png", "numpy")
+NOT_FOR_A_PDF = ("jinja2", "fontTools", "poster_gen.sandbox", "poster_gen.raster", "poster_gen.png", "numpy",
+                 # the print order's records and money (a campaign without [materials] or [prices]),
+                 # suggestions for mistakes, the host name from the socket module
+                 "poster_gen.quantities", "decimal", "poster_gen.suggest", "difflib", "socket")
 
 
 def _loaded_by(code: str, tmp_path) -> set[str]:
