@@ -22,6 +22,9 @@ what size, how many copies, with what bleed or hem.
   still the one written, is kept as it is. Previews are kept in ``bundles/_previews/<key>.jpg``;
   the key is the SHA-256 of the file the preview is drawn from (and of how it is drawn), so an
   unchanged artwork is never drawn again.
+- **Scale.** The manifest is read one artwork at a time, each kept as a small record (``_Art``);
+  the units are bundled UNITS_AT_ONCE at a time (planned, their missing previews drawn, their zips
+  written, then let go), so a national batch of 3,321 units is bundled in bounded memory.
 - **Previews** are drawn from the PNG when there is one (the print file itself, shrunk in strips:
   memory is one byte a pixel for a palette PNG); otherwise, or when the PNG is too large to
   decode (MAX_PNG_DECODE_BYTES), from the artwork's scene, composed again from the campaign.
@@ -44,8 +47,9 @@ import textwrap
 import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 
 from poster_gen.errors import OutputError, PosterGenError
 from poster_gen.i18n import DOMAIN, LOCALE_DIR, N_, _, language, set_language
@@ -78,6 +82,7 @@ MAX_PNG_DECODE_BYTES = 400_000_000  # a PNG decoded for a preview; a larger one 
 MAX_PRINT_FILE_BYTES = 4_000_000_000  # one print file in a bundle
 MAX_INDEX_BYTES = 64 * 1024 * 1024
 NOTE_WIDTH = 90  # characters a line of the note, for Notepad (which does not wrap by default)
+UNITS_AT_ONCE = 64  # units planned, their previews drawn and their zips written together
 
 _ID = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -145,7 +150,7 @@ class _Preview:
     key: str
     name: str  # in the zip
     png: Path | None  # draw from this PNG, else from the scene
-    entry: ManifestEntry
+    entry: _Art
 
 
 class _UnitFailed(Exception):
@@ -203,7 +208,7 @@ def _length_text(mm: float, decimal: str) -> str:
 class _Item:
     """One artwork of a unit, as the note describes it."""
 
-    entry: ManifestEntry
+    entry: _Art
     files: tuple[tuple[str, str], ...]  # (format, name in the zip), the main file first
     preview: str  # name in the zip
     bleed_mm: float | None
@@ -213,12 +218,35 @@ class _Item:
 
 def _wrap(text: str, indent: str = "", width: int = NOTE_WIDTH, hang: str | None = None) -> list[str]:
     """``text`` in lines of at most ``width`` characters; the second and later ones start with ``hang``."""
+    if text and len(indent) + len(text) <= width and text.isprintable() and not text[-1].isspace():
+        return [indent + text]  # one line, as textwrap gives it (60,000 artworks' notes have 250,000 such)
     return textwrap.wrap(text, width=width, initial_indent=indent, subsequent_indent=indent if hang is None else hang,
                          break_long_words=False, break_on_hyphens=False) or [indent.rstrip()]
 
 
-def note_text(unit_label: str, campaign_name: str, items: list[_Item], lang: str = NOTE_LANGUAGE) -> bytes:
-    """The note of one bundle: UTF-8 with a byte-order mark, CRLF line ends (Notepad)."""
+def _wrapper(memo: dict | None):
+    """``_wrap``, remembering in ``memo`` what it wrapped with textwrap (a run's notes repeat their long
+    lines: the same slogans, the same bleed, in every unit)."""
+    if memo is None:
+        return _wrap
+
+    def wrap(text: str, indent: str = "", width: int = NOTE_WIDTH, hang: str | None = None) -> list[str]:
+        if len(indent) + len(text) <= width:
+            return _wrap(text, indent, width, hang)
+        key = (text, indent, width, hang)
+        got = memo.get(key)
+        if got is None:
+            got = memo[key] = _wrap(text, indent, width, hang)
+        return got
+
+    return wrap
+
+
+def note_text(unit_label: str, campaign_name: str, items: list[_Item], lang: str = NOTE_LANGUAGE,
+              memo: dict | None = None) -> bytes:
+    """The note of one bundle: UTF-8 with a byte-order mark, CRLF line ends (Notepad). ``memo``: a dict
+    the run keeps, so that a line wrapped for one unit's note is not wrapped again for the next."""
+    wrap = _wrapper(memo)
     from poster_gen.sizes import KINDS
 
     tr = _catalog(lang)
@@ -226,74 +254,116 @@ def note_text(unit_label: str, campaign_name: str, items: list[_Item], lang: str
     dec = "," if isinstance(tr, gettext.GNUTranslations) and lang == "vi" else "."
     lines = [t(_T_TITLE).format(unit=unit_label)]
     if campaign_name:
-        lines += _wrap(t(_T_CAMPAIGN).format(name=campaign_name))
+        lines += wrap(t(_T_CAMPAIGN).format(name=campaign_name))
     lines.append("")
     has_pdf = any(fmt == "pdf" for it in items for fmt, _n in it.files)
-    lines += _wrap(t(_T_SEND_PDF) if has_pdf else t(_T_SEND_OTHER))
+    lines += wrap(t(_T_SEND_PDF) if has_pdf else t(_T_SEND_OTHER))
     rasters = sorted({fmt for it in items for fmt, _n in it.files if fmt != "pdf"},
                      key=lambda f: (_FORMAT_ORDER.index(f) if f in _FORMAT_ORDER else 9, f))
     if has_pdf and rasters:
-        lines += _wrap(t(_T_RASTER).format(formats=", ".join(f.upper() for f in rasters)))
-    lines += _wrap(t(_T_PREVIEWS).format(folder=PREVIEW_FOLDER + "/"))
+        lines += wrap(t(_T_RASTER).format(formats=", ".join(f.upper() for f in rasters)))
+    lines += wrap(t(_T_PREVIEWS).format(folder=PREVIEW_FOLDER + "/"))
     lines.append("")
     sub = "   "
     for number, it in enumerate(items, 1):
         e = it.entry
         kind = t(KINDS[e.kind]) if e.kind in KINDS else e.kind
         main_fmt, main = it.files[0]
-        lines += _wrap(t(_T_ITEM).format(number=number, file=main, kind=kind,
+        lines += wrap(t(_T_ITEM).format(number=number, file=main, kind=kind,
                                          size=size_text(e.width_mm, e.height_mm, dec), copies=e.copies),
                        hang=sub)
         if it.slogan:
-            lines += _wrap(t(_T_SLOGAN).format(text=it.slogan), sub)
+            lines += wrap(t(_T_SLOGAN).format(text=it.slogan), sub)
         if it.hem_mm:
             sheet = size_text(e.width_mm + 2 * it.hem_mm, e.height_mm + 2 * it.hem_mm, dec)
-            lines += _wrap(t(_T_HEM).format(hem=_length_text(it.hem_mm, dec), sheet=sheet), sub)
+            lines += wrap(t(_T_HEM).format(hem=_length_text(it.hem_mm, dec), sheet=sheet), sub)
         if it.bleed_mm and main_fmt == "pdf":
-            lines += _wrap(t(_T_BLEED).format(bleed=_number(it.bleed_mm, dec)), sub)
+            lines += wrap(t(_T_BLEED).format(bleed=_number(it.bleed_mm, dec)), sub)
         if it.bleed_mm == 0 and it.hem_mm == 0:
-            lines += _wrap(t(_T_EXACT), sub)
+            lines += wrap(t(_T_EXACT), sub)
         for fmt, name in it.files[1:]:
             if fmt in ("png", "tiff", "jpg") and e.dpi:
-                lines += _wrap(t(_T_ALSO_DPI).format(format=fmt.upper(), file=name, dpi=e.dpi), sub)
+                lines += wrap(t(_T_ALSO_DPI).format(format=fmt.upper(), file=name, dpi=e.dpi), sub)
             else:
-                lines += _wrap(t(_T_ALSO).format(format=fmt.upper(), file=name), sub)
-        lines += _wrap(t(_T_PREVIEW).format(file=it.preview), sub)
+                lines += wrap(t(_T_ALSO).format(format=fmt.upper(), file=name), sub)
+        lines += wrap(t(_T_PREVIEW).format(file=it.preview), sub)
         lines.append("")
-    lines += _wrap(t(_T_TOTAL).format(artworks=len(items), copies=sum(it.entry.copies for it in items)))
+    lines += wrap(t(_T_TOTAL).format(artworks=len(items), copies=sum(it.entry.copies for it in items)))
     return b"\xef\xbb\xbf" + ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 # ---- reading the manifest -------------------------------------------------------------------
 
 
-def _entries(out: Path) -> list[ManifestEntry]:
-    """The artworks of OUT/manifest.json as typed records; its shape is checked by the manifest reader."""
-    from poster_gen.batch import MANIFEST, load_manifest
+class _Art(NamedTuple):
+    """One artwork as a bundle needs it: its files and what the note says of it (60,000 of these are held
+    while the units are bundled one after another, not 60,000 whole manifest entries). Its fields are
+    named as those of a ``records.ManifestEntry``."""
+
+    unit: str
+    slogan: str
+    size: str
+    design: str
+    kind: str
+    files: dict[str, str]
+    width_mm: float
+    height_mm: float
+    bleed_mm: float | None
+    hem_mm: float
+    dpi: int | None
+    copies: int
+    lines: tuple[str, ...]
+    version: int
+
+
+def _by_unit(out: Path) -> dict[str, list[_Art]]:
+    """The artworks of OUT/manifest.json by unit, read one at a time; the manifest's shape is checked by
+    batch's reader (see ``_manifest_rows``), each unit id here."""
+    from poster_gen.batch import MANIFEST
 
     path = out / MANIFEST
     if path.is_symlink():
         raise PosterGenError(_("{path} is a link; poster-gen reads only a manifest inside the output folder").format(
             path=path))
-    raw = load_manifest(path)
-    if not raw:
-        raise PosterGenError(_("{path}: no artworks to bundle; run 'poster-gen batch --out {out}' first").format(
-            path=path, out=out))
-    entries = [r if isinstance(r, ManifestEntry) else ManifestEntry.from_dict(r) for r in raw]
-    for i, e in enumerate(entries, 1):
+    by_unit: dict[str, list[_Art]] = {}
+    memo: dict = {}
+    n = 0
+    for raw in _manifest_rows(path):
+        n += 1
+        e = ManifestEntry.from_dict(raw)
         if not _ID.match(e.unit):
             raise PosterGenError(
                 _("{path}: artwork {number} has the unit id {unit}, which cannot name a file; the manifest was edited "
                   "or damaged: run 'poster-gen batch --out {out}' again").format(
-                    path=path, number=i, unit=json.dumps(e.unit[:80], ensure_ascii=False), out=out))
-    return entries
+                    path=path, number=n, unit=json.dumps(e.unit[:80], ensure_ascii=False), out=out))
+        s = memo.setdefault
+        by_unit.setdefault(s(e.unit, e.unit), []).append(_Art(
+            unit=s(e.unit, e.unit), slogan=s(e.slogan, e.slogan), size=s(e.size, e.size), design=s(e.design, e.design),
+            kind=s(e.kind, e.kind), files=e.files, width_mm=e.width_mm, height_mm=e.height_mm, bleed_mm=e.bleed_mm,
+            hem_mm=e.hem_mm, dpi=e.dpi, copies=e.copies, lines=s(e.lines, e.lines), version=e.version))
+    if not n:
+        raise PosterGenError(_("{path}: no artworks to bundle; run 'poster-gen batch --out {out}' first").format(
+            path=path, out=out))
+    return by_unit
+
+
+def _manifest_rows(path: Path):
+    """The tables of a manifest's artworks, each checked, one at a time. batch reads its manifest so
+    (``_open_manifest(path).rows()``) but has no public name for it yet; this is the one place here that
+    relies on it. A damaged manifest or another program's: ManifestError."""
+    from poster_gen.batch import _open_manifest
+
+    m = _open_manifest(path)
+    if m is not None:
+        for raw, _line in m.rows():
+            yield raw
 
 
 def _natural(text: str) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
 
 
-def _artwork_order(e: ManifestEntry) -> tuple:
+def _artwork_order(e: _Art) -> tuple:
     kind = _KIND_ORDER.index(e.kind) if e.kind in _KIND_ORDER else len(_KIND_ORDER)
     return (kind, _natural(e.size), _natural(e.slogan), e.design)
 
@@ -336,6 +406,50 @@ def _print_file(out: Path, rel: str) -> Path:
         raise _UnitFailed(_("{path}: {size} MB is over the {limit} MB limit for a file in a bundle").format(
             path=path, size=f"{st.st_size / 1e6:.0f}", limit=f"{MAX_PRINT_FILE_BYTES / 1e6:.0f}"))
     return path
+
+
+class _Memo:
+    """What a run works out once for all its units: whether each folder of print files lies inside OUT
+    (60,000 files lie in 3,321 folders), and the notes' long lines as wrapped (``note_text``).
+
+    ``path`` checks a print file as ``_print_file`` does: a file that is anything but a plain file in a
+    folder known to be sound goes through every check again, which says what is wrong with it."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.folders: dict[str, bool] = {}  # folder of OUT -> it lies inside OUT, reached through no link
+        self.wraps: dict = {}
+
+    def path(self, rel: str) -> Path:
+        r = PurePosixPath(rel)
+        if not r.is_absolute() and ".." not in r.parts and "\\" not in rel:
+            folder = str(r.parent)
+            ok = self.folders.get(folder)
+            if ok is None:
+                ok = self.folders[folder] = self._folder_ok(r.parent)
+            if ok:
+                path = self.out / rel
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    st = None
+                if st is not None and stat.S_ISREG(st.st_mode) and st.st_size <= MAX_PRINT_FILE_BYTES:
+                    return path
+        return _print_file(self.out, rel)
+
+    def _folder_ok(self, folder: PurePosixPath) -> bool:
+        if not folder.parts:
+            return True
+        try:
+            inside(self.out, str(folder))
+        except OutputError:
+            return False
+        here = self.out
+        for part in folder.parts:
+            here = here / part
+            if here.is_symlink():
+                return False
+        return True
 
 
 def _open_file(path: Path):
@@ -459,7 +573,7 @@ def _init_worker(campaign_path: str | None, design_dirs: tuple[str, ...], lang: 
     _W.update(campaign_path=campaign_path, campaign=None, dirs=[Path(d) for d in design_dirs], designs={})
 
 
-def _scene_image(entry: ManifestEntry):
+def _scene_image(entry: _Art):
     """The artwork drawn small from its scene, composed again from the campaign (no PNG to shrink)."""
     from poster_gen.api import find_slogan, find_unit
     from poster_gen.compose import compose
@@ -500,14 +614,35 @@ def _draw(task: tuple[_Preview, str]) -> tuple[str, str]:
         return p.key, f"{type(exc).__name__}: {exc}"
 
 
-def _draw_all(tasks: list[tuple[_Preview, str]], campaign_path: Path | None, design_dirs, jobs: int) -> dict[str, str]:
-    """key -> error ('' when drawn) of every task."""
-    args = (str(campaign_path) if campaign_path else None, tuple(str(d) for d in design_dirs or ()), language())
-    if jobs == 1 or len(tasks) < 4:
-        _init_worker(*args[:2])
-        return dict(map(_draw, tasks))
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), initializer=_init_worker, initargs=args) as pool:
-        return dict(pool.map(_draw, tasks, chunksize=1))
+class _Drawer:
+    """Draws previews for a run, a group of units at a time: in this process when there is one job (or the
+    first group has fewer than 4 previews), else in a pool of workers made once and kept for the run."""
+
+    def __init__(self, campaign_path: Path | None, design_dirs, jobs: int):
+        self.args = (str(campaign_path) if campaign_path else None, tuple(str(d) for d in design_dirs or ()),
+                     language())
+        self.jobs = jobs
+        self.pool: ProcessPoolExecutor | None = None
+        self.here = False  # this process is set up to draw
+
+    def draw(self, tasks: list[tuple[_Preview, str]]) -> dict[str, str]:
+        """key -> error ('' when drawn) of every task."""
+        if self.pool is None and (self.jobs == 1 or len(tasks) < 4):
+            if not self.here:
+                _init_worker(*self.args[:2])
+                self.here = True
+            return dict(map(_draw, tasks))
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker, initargs=self.args)
+        return dict(self.pool.map(_draw, tasks, chunksize=1))
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown()
+            self.pool = None
+        if self.here:
+            _W.clear()  # nothing of this run's campaign is kept for the next
+            self.here = False
 
 
 # ---- zips -------------------------------------------------------------------------------------
@@ -621,7 +756,7 @@ class _Plan:
     digest: str = ""
 
 
-def _design_key(entry: ManifestEntry, design_dirs, cache: dict) -> str:
+def _design_key(entry: _Art, design_dirs, cache: dict) -> str:
     from poster_gen.batch import design_digest
     from poster_gen.design import load_design
 
@@ -634,9 +769,12 @@ def _design_key(entry: ManifestEntry, design_dirs, cache: dict) -> str:
     return cache[k]
 
 
-def _plan_unit(out: Path, folder: Path, unit: str, entries: list[ManifestEntry], digests: _Digests,
-               facts: _CampaignFacts, design_dirs, design_keys: dict, note_lang: str) -> _Plan:
+def _plan_unit(out: Path, folder: Path, unit: str, entries: list[_Art], digests: _Digests,
+               facts: _CampaignFacts, design_dirs, design_keys: dict, note_lang: str,
+               memo: _Memo | None = None) -> _Plan:
     from poster_gen.sizes import PRESETS
+
+    memo = memo or _Memo(out)
 
     members: list[_Member] = []
     previews: list[_Preview] = []
@@ -650,7 +788,7 @@ def _plan_unit(out: Path, folder: Path, unit: str, entries: list[ManifestEntry],
         hem = e.hem_mm if e.version >= 2 else None
         for fmt in formats:
             rel = e.files[fmt]
-            path = _print_file(out, rel)
+            path = memo.path(rel)
             name = _zip_name(rel)
             if name.lower() in names:  # Windows does not tell A.pdf from a.pdf
                 raise _UnitFailed(_("{first} and {second} would have the same name {name} in the bundle; rename one "
@@ -682,7 +820,7 @@ def _plan_unit(out: Path, folder: Path, unit: str, entries: list[ManifestEntry],
                       e.slogan, e.size, e.kind, e.design, e.dpi, e.hem_mm]
         key = hashlib.sha256(json.dumps([PREVIEW_VERSION, PREVIEW_LONG_SIDE_PX, PREVIEW_QUALITY, *source])
                              .encode("utf-8")).hexdigest()
-        drawn = e if hem is None or hem == e.hem_mm else replace(e, hem_mm=hem)  # a scene needs the hem
+        drawn = e if hem is None or hem == e.hem_mm else e._replace(hem_mm=hem)  # a scene needs the hem
         previews.append(_Preview(key, preview_name, png, drawn))
         bleed = e.bleed_mm
         if bleed is None and e.size in PRESETS:
@@ -690,7 +828,7 @@ def _plan_unit(out: Path, folder: Path, unit: str, entries: list[ManifestEntry],
         slogan = facts.slogans.get(e.slogan) or " ".join(e.lines)
         items.append(_Item(e, tuple(listed), preview_name, bleed, hem, slogan))
     label = f"{facts.units[unit]} ({unit})" if unit in facts.units else unit
-    note = note_text(label, facts.name, items, note_lang)
+    note = note_text(label, facts.name, items, note_lang, memo.wraps)
     plan = _Plan(unit, folder / f"{unit}.zip", note, sorted(members, key=lambda m: m.name), previews)
     blob = json.dumps([FORMAT, hashlib.sha256(note).hexdigest(), [(m.name, m.sha256) for m in plan.files],
                        sorted((p.name, p.key) for p in previews)]).encode("utf-8")
@@ -769,6 +907,9 @@ def write_bundles(
     ``campaign_path``: where the notes take the campaign's and units' names, and previews without
     a PNG are composed again (None: the names recorded in the manifest, or the unit ids).
     ``max_mb``: bundles over this many MB (of 10**6 bytes) are listed in ``BundleReport.over``.
+
+    The units are bundled UNITS_AT_ONCE at a time (planned, their missing previews drawn, their zips
+    written) and let go, so that memory holds a group of units' plans, not every unit's.
     """
     from poster_gen.batch import manifest_lock
 
@@ -777,75 +918,53 @@ def write_bundles(
         raise PosterGenError(_("--max-mb {value}: give a size in MB greater than 0, e.g. 20").format(value=max_mb))
     if not out.is_dir():
         raise PosterGenError(_("{out} is not a folder; give the --out folder of 'poster-gen batch'").format(out=out))
-    entries = _entries(out)
+    by_unit = _by_unit(out)
     facts = _campaign_facts(out, campaign_path)
     folder = _folder(out, BUNDLES_DIR)
     cache = _folder(out, f"{BUNDLES_DIR}/{PREVIEW_CACHE}")
     report = BundleReport(folder=folder, max_bytes=int(max_mb * 1_000_000))
-    by_unit: dict[str, list[ManifestEntry]] = {}
-    for e in entries:
-        by_unit.setdefault(e.unit, []).append(e)
+    units = sorted(by_unit)
     index_path = folder / INDEX
     with manifest_lock(index_path):
         remove_stale_temps(folder)
         index = _read_index(index_path)
         old = index["bundles"]
         digests = _Digests(out, index["files"])
+        del index
         design_keys: dict = {}
-        plans: list[_Plan] = []
-        for unit in sorted(by_unit):
-            try:
-                plans.append(_plan_unit(out, folder, unit, by_unit[unit], digests, facts, design_dirs, design_keys,
-                                        note_lang))
-            except _UnitFailed as exc:
-                report.failed.append((unit, str(exc)))
-
-        # what is up to date stays as it is
-        todo: list[_Plan] = []
-        for plan in plans:
-            rec = old.get(plan.unit)
-            sizes = _stored_sizes(plan.zip_path) if rec and rec["digest"] == plan.digest and _unchanged(
-                plan.zip_path, rec) else None
-            if sizes is not None:
-                report.bundles.append(Bundle(plan.unit, plan.zip_path, rec["bytes"], False, sizes))
-            else:
-                todo.append(plan)
-
-        # previews: the cached ones, then the missing ones drawn
-        wanted = {p.key: p for plan in todo for p in plan.previews}
-        draw = []
-        for key, p in sorted(wanted.items()):
-            dest = cache / f"{key}.jpg"
-            if dest.is_file() and not dest.is_symlink() and made_by_us(dest):
-                report.previews_reused += 1
-            else:
-                draw.append((p, str(dest)))
-        errors = _draw_all(draw, campaign_path, design_dirs, max(1, jobs or os.cpu_count() or 1)) if draw else {}
+        memo = _Memo(out)
+        new_index = {u: r for u, r in old.items() if u in by_unit}
+        keep: set[str] = set()  # the previews the bundles use
+        errors: dict[str, str] = {}  # key -> error ('' when drawn) of the previews this run drew
+        counted: set[str] = set()  # the previews already counted as drawn or reused
+        drawer = _Drawer(campaign_path, design_dirs, max(1, jobs or os.cpu_count() or 1))
+        try:
+            for start in range(0, len(units), UNITS_AT_ONCE):
+                todo: list[_Plan] = []
+                for unit in units[start:start + UNITS_AT_ONCE]:
+                    try:
+                        plan = _plan_unit(out, folder, unit, by_unit.pop(unit), digests, facts, design_dirs,
+                                          design_keys, note_lang, memo)
+                    except _UnitFailed as exc:
+                        report.failed.append((unit, str(exc)))
+                        continue
+                    keep.update(p.key for p in plan.previews)
+                    # what is up to date stays as it is
+                    rec = old.get(plan.unit)
+                    sizes = _stored_sizes(plan.zip_path) if rec and rec["digest"] == plan.digest and _unchanged(
+                        plan.zip_path, rec) else None
+                    if sizes is not None:
+                        report.bundles.append(Bundle(plan.unit, plan.zip_path, rec["bytes"], False, sizes))
+                    else:
+                        todo.append(plan)
+                written = _bundle_group(todo, cache, drawer, errors, counted, report)
+                new_index.update(written)
+        finally:
+            drawer.close()
         report.previews_made = sum(1 for err in errors.values() if not err)
 
-        new_index = {u: r for u, r in old.items() if u in by_unit}
-        for plan in todo:
-            bad = next(((p, errors[p.key]) for p in plan.previews if errors.get(p.key)), None)
-            if bad is not None:
-                p, why = bad
-                report.failed.append((plan.unit, _("the preview of {file} cannot be drawn: {reason}").format(
-                    file=p.entry.files[next(iter(p.entry.files))], reason=why)))
-                continue
-            try:
-                if not zip_made_by_us(plan.zip_path):
-                    raise _UnitFailed(_("{path} exists and was not made by poster-gen; it is not overwritten: move it "
-                                        "away").format(path=plan.zip_path))
-                sizes = write_zip(plan.zip_path, _members(plan, cache))
-            except _UnitFailed as exc:
-                report.failed.append((plan.unit, str(exc)))
-                continue
-            st = plan.zip_path.stat()
-            new_index[plan.unit] = {"zip": plan.zip_path.name, "digest": plan.digest, "bytes": st.st_size,
-                                    "mtime_ns": st.st_mtime_ns}
-            report.bundles.append(Bundle(plan.unit, plan.zip_path, st.st_size, True, sizes))
-
         # bundles of units no longer in the manifest: removed when this tool made them
-        for unit in sorted(set(old) - set(by_unit)):
+        for unit in sorted(set(old) - set(units)):
             path = folder / f"{unit}.zip"
             if path.is_file() and not path.is_symlink() and zip_made_by_us(path):
                 try:
@@ -853,12 +972,52 @@ def write_bundles(
                     report.removed.append(unit)
                 except OSError:
                     new_index[unit] = old[unit]
-        _prune_previews(cache, {p.key for plan in plans for p in plan.previews})
+        _prune_previews(cache, keep)
         _write_index(index_path, new_index, digests.seen)
         remove_stale_temps(folder)
     report.bundles.sort(key=lambda b: b.unit)
     report.failed.sort()
     return report
+
+
+def _bundle_group(todo: list[_Plan], cache: Path, drawer: _Drawer, errors: dict[str, str], counted: set[str],
+                  report: BundleReport) -> dict[str, dict]:
+    """Write the zips of a group of units that are not up to date: their previews first (the cached ones,
+    then the missing ones drawn); the index records of the zips written."""
+    wanted = {p.key: p for plan in todo for p in plan.previews}
+    draw = []
+    for key, p in sorted(wanted.items()):
+        if key in counted:  # counted with an earlier group: drawn then, or found in the cache
+            continue
+        counted.add(key)
+        dest = cache / f"{key}.jpg"
+        if dest.is_file() and not dest.is_symlink() and made_by_us(dest):
+            report.previews_reused += 1
+        else:
+            draw.append((p, str(dest)))
+    if draw:
+        errors.update(drawer.draw(draw))
+    made: dict[str, dict] = {}
+    for plan in todo:
+        bad = next(((p, errors[p.key]) for p in plan.previews if errors.get(p.key)), None)
+        if bad is not None:
+            p, why = bad
+            report.failed.append((plan.unit, _("the preview of {file} cannot be drawn: {reason}").format(
+                file=p.entry.files[next(iter(p.entry.files))], reason=why)))
+            continue
+        try:
+            if not zip_made_by_us(plan.zip_path):
+                raise _UnitFailed(_("{path} exists and was not made by poster-gen; it is not overwritten: move it "
+                                    "away").format(path=plan.zip_path))
+            sizes = write_zip(plan.zip_path, _members(plan, cache))
+        except _UnitFailed as exc:
+            report.failed.append((plan.unit, str(exc)))
+            continue
+        st = plan.zip_path.stat()
+        made[plan.unit] = {"zip": plan.zip_path.name, "digest": plan.digest, "bytes": st.st_size,
+                           "mtime_ns": st.st_mtime_ns}
+        report.bundles.append(Bundle(plan.unit, plan.zip_path, st.st_size, True, sizes))
+    return made
 
 
 def _unchanged(path: Path, rec: dict) -> bool:

@@ -5,7 +5,8 @@ Read from ``OUT/manifest.json`` (what was made, at what size, how many copies) a
 administrative document: its words are Vietnamese whatever language the command line speaks (the
 terminal's messages follow ``--lang``).
 
-The spreadsheet (openpyxl):
+The spreadsheet (openpyxl, in its write-only mode: each sheet's rows go to the file as they are made,
+so that an order of the whole country, two million cells, is written in bounded memory):
 
 - **Tổng hợp**: the order by kind and size (kind rows carry their subtotals), then the same by unit;
 - **Chi tiết**: every artwork of every unit, grouped by kind and size (the rows of ``order.csv``);
@@ -33,6 +34,7 @@ decimal comma cannot be written into a format. VND has no decimals.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import io
@@ -49,6 +51,7 @@ from poster_gen.output import atomic_write, inside
 from poster_gen.quantities import (
     BASIS_M2,
     BASIS_PIECE,
+    Materials,
     OrderLine,
     PriceList,
     SizeTotal,
@@ -56,7 +59,7 @@ from poster_gen.quantities import (
     kind_rank,
     line_sort_key,
     material_key,
-    order_lines,
+    order_line,
     parse_prices,
     size_totals,
     totals,
@@ -93,6 +96,8 @@ class UnitOrder:
     id: str
     name: str
     lines: tuple[OrderLine, ...]
+    province: str = ""  # "Tỉnh Lạng Sơn", when the campaign or the official list says it
+    kind: str = ""  # of unit, as the campaign names it: xa, phuong, dac-khu, co-quan...
 
 
 @dataclass(frozen=True)
@@ -117,19 +122,39 @@ class Order:
         return tuple(sorted({ln.kind for ln in self.lines}, key=lambda k: (kind_rank(k), k)))
 
 
-def read_entries(out: Path) -> list:
-    """The artworks of OUT/manifest.json (``records.ManifestEntry``)."""
-    from poster_gen.batch import MANIFEST, load_manifest
+def iter_entries(out: Path):
+    """The artworks of OUT/manifest.json (``records.ManifestEntry``), one at a time: the manifest is read
+    a line at a time, so that memory holds one artwork's record, not 60,000."""
+    from poster_gen.batch import MANIFEST
     from poster_gen.records import ManifestEntry
 
     path = Path(out) / MANIFEST
     if not path.is_file() and not path.is_symlink():
         raise PosterGenError(one_line(_(
             "{path}: no manifest; make the files first with 'poster-gen batch --out {out}'").format(path=path, out=out)))
-    entries = [e if isinstance(e, ManifestEntry) else ManifestEntry.from_dict(e) for e in load_manifest(path)]
-    if not entries:
+    n = 0
+    for raw in _manifest_rows(path):
+        n += 1
+        yield ManifestEntry.from_dict(raw)
+    if not n:
         raise PosterGenError(one_line(_("{path}: the manifest lists no artworks; nothing to order").format(path=path)))
-    return entries
+
+
+def read_entries(out: Path) -> list:
+    """The artworks of OUT/manifest.json (``records.ManifestEntry``), all at once (see ``iter_entries``)."""
+    return list(iter_entries(out))
+
+
+def _manifest_rows(path: Path):
+    """The tables of a manifest's artworks, each checked, one at a time. batch reads its manifest so
+    (``_open_manifest(path).rows()``); it has no public name for it yet, so this is the one place here that
+    relies on it. A link or a folder in its place, a damaged manifest or another program's: ManifestError."""
+    from poster_gen.batch import _open_manifest
+
+    m = _open_manifest(path)
+    if m is not None:
+        for raw, _line in m.rows():
+            yield raw
 
 
 def load_prices(path: str | Path) -> PriceList:
@@ -168,21 +193,25 @@ def load_prices(path: str | Path) -> PriceList:
 
 
 def build_order(entries, campaign=None, prices: PriceList | None = None) -> Order:
-    """The order of some artworks (``records.ManifestEntry``); ``prices`` replaces the campaign's."""
-    lines = order_lines(entries, campaign, prices=prices)
+    """The order of some artworks (``records.ManifestEntry``, any iterable: each is read once and let go);
+    ``prices`` replaces the campaign's."""
+    materials = getattr(campaign, "materials", None) or Materials()
     used_prices = prices if prices is not None else getattr(campaign, "prices", None)
-    files = {(e.unit, e.slogan, e.size, e.design): _print_file(e) for e in entries}
-    names: dict[str, str] = {}
-    rank: dict[str, int] = {}
-    for i, u in enumerate(getattr(campaign, "units", ()) or ()):
-        names[u.id], rank[u.id] = u.name, i
+    lines: list[OrderLine] = []
+    files: dict[tuple[str, str, str, str], str] = {}
+    for e in entries:
+        lines.append(order_line(e, materials, used_prices))
+        files[(e.unit, e.slogan, e.size, e.design)] = _print_file(e)
+    units_known = {u.id: (i, u) for i, u in enumerate(getattr(campaign, "units", ()) or ())}
     by_unit: dict[str, list[OrderLine]] = {}
     ordered = sorted(lines, key=line_sort_key)
     for ln in ordered:
         by_unit.setdefault(ln.unit, []).append(ln)
+    where = _where(campaign, by_unit)
     units = tuple(
-        UnitOrder(id=uid, name=names.get(uid, uid), lines=tuple(ls))
-        for uid, ls in sorted(by_unit.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0]))
+        UnitOrder(id=uid, name=units_known[uid][1].name if uid in units_known else uid, lines=tuple(ls),
+                  province=where.get(uid, ("", ""))[0], kind=where.get(uid, ("", ""))[1])
+        for uid, ls in sorted(by_unit.items(), key=lambda kv: (units_known.get(kv[0], (len(units_known),))[0], kv[0]))
     )
     return Order(
         campaign_name=getattr(campaign, "name", "") or "",
@@ -190,6 +219,19 @@ def build_order(entries, campaign=None, prices: PriceList | None = None) -> Orde
         issuer=getattr(campaign, "issuer", "") or "",
         lines=tuple(ordered), units=units, sizes=tuple(size_totals(lines)), priced=bool(used_prices), files=files,
     )
+
+
+def _where(campaign, units) -> dict[str, tuple[str, str]]:
+    """unit id -> (its province or "", its kind of unit) of the campaign's units, when the order has more
+    units than the form lists one by one (order_pdf.FORM_MAX_UNITS): the form sums them by province."""
+    from poster_gen.order_pdf import FORM_MAX_UNITS
+
+    if len(units) <= FORM_MAX_UNITS or not getattr(campaign, "units", None):
+        return {}
+    from poster_gen.proof import _unit_kind, unit_provinces
+
+    provinces = unit_provinces(campaign.units)
+    return {u.id: (provinces.get(u.id, ("", ""))[1], _unit_kind(u)) for u in campaign.units if u.id in units}
 
 
 def _print_file(entry) -> str:
@@ -315,20 +357,26 @@ FIRST_ROW = 4  # of the lines on Chi tiết and the unit sheets (title, subtitle
 
 
 class _Workbook:
-    """The workbook of an order: the sheets are written one by one, each formula pointing at cells written before."""
+    """The workbook of an order, written in openpyxl's write-only mode: each sheet's rows go to the file as
+    they are made, top to bottom, so that memory holds a row, not every cell (a national order has two
+    million). Every formula's reference (a price on Đơn giá, a row of Chi tiết, a unit sheet's total
+    row) is known before any row is written. Cells that look alike share one style, made once."""
 
     def __init__(self, order: Order, stamp: dt.datetime):
         from openpyxl import Workbook
         from openpyxl.styles import Alignment, Border, Font, Side
 
         self.order, self.stamp = order, stamp
-        self.wb = Workbook()
+        self.wb = Workbook(write_only=True)
         props = self.wb.properties
         props.creator = props.lastModifiedBy = MAKER
         props.title, props.subject = "Đặt in ấn phẩm tuyên truyền", order.campaign_name
         props.created = props.modified = stamp
         thin = Side(style="thin", color="000000")
         self.box = Border(left=thin, right=thin, top=thin, bottom=thin)
+        # the cells that a merge of a bordered row covers: its top and bottom, and the right side on the last
+        self.merged_mid = Border(top=thin, bottom=thin)
+        self.merged_end = Border(top=thin, bottom=thin, right=thin)
         self.bold = Font(name="Times New Roman", bold=True, size=11)
         self.plain = Font(name="Times New Roman", size=11)
         self.title_font = Font(name="Times New Roman", bold=True, size=13)
@@ -340,132 +388,164 @@ class _Workbook:
         self.unit_names = {u.id: u.name for u in order.units}
         self.sheet_of = sheet_names([u.id for u in order.units])
         self.unit_total_row: dict[str, int] = {}
+        self.styles: dict[tuple, object] = {}  # (format, bold, alignment) -> the style of such a cell
         _count, self.copies, _area, self.amount = totals(order.lines)
 
     def build(self) -> bytes:
-        summary = self.wb.active
-        summary.title = SHEET_SUMMARY
+        order = self.order
+        summary = self.wb.create_sheet(SHEET_SUMMARY)  # the first sheet, written last: it refers to the others
+        summary.sheet_view.tabSelected = True
         detail = self.wb.create_sheet(SHEET_DETAIL)
-        if self.order.priced:
+        if order.priced:
             self.prices(self.wb.create_sheet(SHEET_PRICES))
-        self.lines_sheet(detail, "CHI TIẾT ẤN PHẨM ĐẶT IN", self.order.lines, with_unit=True, total="TỔNG CỘNG")
-        for u in self.order.units:
+        self.lines_sheet(detail, "CHI TIẾT ẤN PHẨM ĐẶT IN", order.lines, with_unit=True, total="TỔNG CỘNG")
+        for u in order.units:
             ws = self.wb.create_sheet(self.sheet_of[u.id])
             self.unit_total_row[u.id] = self.lines_sheet(ws, u.name, u.lines, with_unit=False, total="Cộng")
         row = self.summary(summary)
         self.by_unit(summary, row + 2)
-        summary.sheet_view.tabSelected = True
         buf = io.BytesIO()
         self.wb.save(buf)
         return _fixed_zip_times(buf.getvalue(), self.stamp)
 
     # ---- cells and sheets
 
-    def put(self, ws, row: int, col: int, value, fmt: str | None = None, bold: bool = False, align=None):
-        c = ws.cell(row=row, column=col, value=value)
-        if fmt is None and isinstance(value, str):  # text, even one that begins with '=': never run as a formula
+    def put(self, ws, value, fmt: str | None = None, bold: bool = False, align=None):
+        """A cell of a table: boxed, bold or plain, aligned (right for a number), in ``fmt``. Text, even one
+        that begins with '=', stays text: never run as a formula."""
+        from openpyxl.cell import WriteOnlyCell
+
+        c = WriteOnlyCell(ws, value)
+        if fmt is None and isinstance(value, str):
             c.data_type = "s"
-        c.font, c.border = (self.bold if bold else self.plain), self.box
-        c.alignment = align or (self.right if fmt else self.left)
-        if fmt:
-            c.number_format = fmt
+        key = (fmt, bold, id(align))
+        style = self.styles.get(key)
+        if style is None:
+            c.font, c.border = (self.bold if bold else self.plain), self.box
+            c.alignment = align or (self.right if fmt else self.left)
+            if fmt:
+                c.number_format = fmt
+            self.styles[key] = copy.copy(c._style)
+        else:
+            c._style = copy.copy(style)
         return c
 
-    def setup(self, ws, header_row: int, cols, title: str) -> None:
-        """Page set-up, title and subtitle over the table, and the table's header."""
+    def text(self, ws, value, font, align=None, border=None):
+        """A cell outside the tables' rows: a title, a note, a header, the edge of a merge."""
+        from openpyxl.cell import WriteOnlyCell
+
+        c = WriteOnlyCell(ws, value)
+        if isinstance(value, str):
+            c.data_type = "s"
+        if font is not None:
+            c.font = font
+        if align is not None:
+            c.alignment = align
+        if border is not None:
+            c.border = border
+        return c
+
+    def setup(self, ws, header_row: int, cols, title: str, between: list | None = None,
+              subtitle: str | None = None) -> None:
+        """Page set-up, title and subtitle over the table (``between``: the rows after them, if any), and the
+        table's header: the sheet's rows up to its header row."""
         from openpyxl.utils import get_column_letter
         from openpyxl.worksheet.properties import PageSetupProperties
+        from openpyxl.worksheet.worksheet import Worksheet
 
-        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
         ws.page_setup.orientation = "landscape"
         ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
         ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         ws.print_title_rows = f"{header_row}:{header_row}"
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+        ws.freeze_panes = f"A{header_row + 1}"
         last = get_column_letter(len(cols))
-        for r, (text, font) in enumerate(((title, self.title_font), (self.subtitle, self.plain)), start=1):
-            ws.merge_cells(f"A{r}:{last}{r}")
-            c = ws.cell(row=r, column=1, value=text)
-            c.data_type = "s"
-            c.font, c.alignment = font, self.center
         for j, col in enumerate(cols, start=1):
-            c = ws.cell(row=header_row, column=j, value=col.header)
-            c.font, c.alignment, c.border = self.bold, self.center, self.box
             ws.column_dimensions[get_column_letter(j)].width = col.width
         ws.row_dimensions[header_row].height = 32
+        for r, (text, font) in enumerate(((title, self.title_font), (subtitle or self.subtitle, self.plain)), start=1):
+            ws.merged_cells.add(f"A{r}:{last}{r}")
+            ws.append([self.text(ws, text, font, self.center)])
+        for row in between or []:
+            ws.append(row)
+        ws.append([self.text(ws, col.header, self.bold, self.center, self.box) for col in cols])
 
-    def blank_row(self, ws, row: int, ncols: int) -> None:
-        for j in range(1, ncols + 1):
-            self.put(ws, row, j, None, bold=True)
+    def blank_row(self, ws, ncols: int) -> list:
+        return [self.put(ws, None, bold=True) for _ in range(ncols)]
 
     # ---- Đơn giá: one cell per price used
 
     def prices(self, ws) -> None:
-        self.setup(ws, 3, _PRICE_COLUMNS, "ĐƠN GIÁ IN")
-        ws["A2"].value = "Sửa đơn giá ở đây: mọi thành tiền và tổng cộng tính lại theo"
+        self.setup(ws, 3, _PRICE_COLUMNS, "ĐƠN GIÁ IN",
+                   subtitle="Sửa đơn giá ở đây: mọi thành tiền và tổng cộng tính lại theo")
         used = sorted({(ln.basis, _price_key(ln)): ln.unit_price for ln in self.order.lines if ln.basis}.items(),
                       key=lambda kv: (kv[0][0] != BASIS_M2, kv[0][1]))
         for i, ((basis, key), vnd) in enumerate(used, start=1):
             r = 3 + i
-            self.put(ws, r, 1, i, align=self.center)
-            self.put(ws, r, 2, key)
-            self.put(ws, r, 3, BASIS_WORDS[basis], align=self.center)
-            self.put(ws, r, 4, vnd, int_format(vnd))
+            ws.append([self.put(ws, i, align=self.center), self.put(ws, key),
+                       self.put(ws, BASIS_WORDS[basis], align=self.center), self.put(ws, vnd, int_format(vnd))])
             self.price_cell[(basis, key)] = f"{_quote(SHEET_PRICES)}!$D${r}"
+        ws.close()
 
     # ---- Chi tiết and the unit sheets: one row per artwork, then the total row
 
     def lines_sheet(self, ws, title: str, lines, with_unit: bool, total: str) -> int:
-        """The artworks' rows from FIRST_ROW and a total row below them; returns the total row."""
+        """The artworks' rows from FIRST_ROW and a total row below them; returns the total row. The sheet is
+        finished (closed) when it returns."""
         from openpyxl.utils import get_column_letter
 
         cols = _columns(with_unit=with_unit, priced=self.order.priced)
         self.setup(ws, FIRST_ROW - 1, cols, title)
         at = {c.key: j for j, c in enumerate(cols, start=1)}
         letter = {k: get_column_letter(j) for k, j in at.items()}
+        keys = [c.key for c in cols]
         r = FIRST_ROW - 1
         for i, ln in enumerate(lines, start=1):
             r += 1
-            for j, col in enumerate(cols, start=1):
-                self.line_cell(ws, r, j, col.key, i, ln, letter)
+            ws.append(self.line_row(ws, r, keys, i, ln, letter))
         last, total_row = r, r + 1
         _n, copies, _a, amount = totals(lines)
-        self.blank_row(ws, total_row, len(cols))
-        self.put(ws, total_row, 2, total, bold=True)
+        row = self.blank_row(ws, len(cols))
+        row[1] = self.put(ws, total, bold=True)
         for key, value in (("copies", copies), ("area", None), ("amount", amount)):
             if key in at:
                 col = letter[key]
-                self.put(ws, total_row, at[key], f"=SUM({col}{FIRST_ROW}:{col}{last})" if lines else 0,
-                         FMT_AREA if key == "area" else int_format(value), bold=True)
+                row[at[key] - 1] = self.put(ws, f"=SUM({col}{FIRST_ROW}:{col}{last})" if lines else 0,
+                                            FMT_AREA if key == "area" else int_format(value), bold=True)
+        ws.append(row)
+        ws.close()
         return total_row
 
-    def line_cell(self, ws, r: int, j: int, key: str, number: int, ln: OrderLine, letter: dict[str, str]) -> None:
-        center = self.center
-        if key == "price":
-            ref = self.price_cell.get((ln.basis, _price_key(ln))) if ln.basis else None
-            self.put(ws, r, j, f"={ref}" if ref else None, int_format(ln.unit_price))
-        elif key == "amount":
-            formula = None
-            if ln.basis == BASIS_M2:
-                formula = f"=ROUND({letter['area']}{r}*{letter['price']}{r},0)"
-            elif ln.basis == BASIS_PIECE:
-                formula = f"={letter['copies']}{r}*{letter['price']}{r}"
-            self.put(ws, r, j, formula, int_format(ln.amount))
-        elif key == "no":
-            self.put(ws, r, j, number, int_format(number), align=center)
-        elif key == "copies":
-            self.put(ws, r, j, ln.copies, int_format(ln.copies))
-        elif key == "area":
-            self.put(ws, r, j, ln.area_m2, FMT_AREA)
-        else:
-            text = {
-                "unit": self.unit_names.get(ln.unit, ln.unit), "slogan": ln.slogan, "design": ln.design,
-                "kind": kind_words(ln.kind), "size": ln.size, "finished": size_words(ln.width_mm, ln.height_mm),
-                "sheet": size_words(ln.sheet_w_mm, ln.sheet_h_mm), "material": ln.material,
-                "basis": BASIS_WORDS.get(ln.basis or "", ""),
-                "file": self.order.files.get((ln.unit, ln.slogan, ln.size, ln.design), ""),
-            }[key]
-            self.put(ws, r, j, text, align=center if key in ("kind", "basis", "finished", "sheet") else None)
+    def line_row(self, ws, r: int, keys: list[str], number: int, ln: OrderLine, letter: dict[str, str]) -> list:
+        center, put = self.center, self.put
+        texts = {
+            "unit": self.unit_names.get(ln.unit, ln.unit), "slogan": ln.slogan, "design": ln.design,
+            "kind": kind_words(ln.kind), "size": ln.size, "finished": size_words(ln.width_mm, ln.height_mm),
+            "sheet": size_words(ln.sheet_w_mm, ln.sheet_h_mm), "material": ln.material,
+            "basis": BASIS_WORDS.get(ln.basis or "", ""),
+            "file": self.order.files.get((ln.unit, ln.slogan, ln.size, ln.design), ""),
+        }
+        row = []
+        for key in keys:
+            if key == "price":
+                ref = self.price_cell.get((ln.basis, _price_key(ln))) if ln.basis else None
+                row.append(put(ws, f"={ref}" if ref else None, int_format(ln.unit_price)))
+            elif key == "amount":
+                formula = None
+                if ln.basis == BASIS_M2:
+                    formula = f"=ROUND({letter['area']}{r}*{letter['price']}{r},0)"
+                elif ln.basis == BASIS_PIECE:
+                    formula = f"={letter['copies']}{r}*{letter['price']}{r}"
+                row.append(put(ws, formula, int_format(ln.amount)))
+            elif key == "no":
+                row.append(put(ws, number, int_format(number), align=center))
+            elif key == "copies":
+                row.append(put(ws, ln.copies, int_format(ln.copies)))
+            elif key == "area":
+                row.append(put(ws, ln.area_m2, FMT_AREA))
+            else:
+                row.append(put(ws, texts[key], align=center if key in ("kind", "basis", "finished", "sheet") else None))
+        return row
 
     # ---- Tổng hợp: by kind and size (sums of the rows of Chi tiết), then by unit
 
@@ -478,59 +558,65 @@ class _Workbook:
         at = {c.key: j for j, c in enumerate(cols, start=1)}
         col = {k: get_column_letter(j) for k, j in at.items()}
         detail_col = {c.key: get_column_letter(j) for j, c in enumerate(_columns(True, order.priced), start=1)}
-        self.setup(ws, 4, cols, "BẢNG TỔNG HỢP ĐẶT IN ẤN PHẨM TUYÊN TRUYỀN")
-        ws.merge_cells(f"A3:{get_column_letter(len(cols))}3")
-        note = ws.cell(row=3, column=1, value=("Đơn vị tính tiền: đồng. " if order.priced else "")
-                       + "Diện tích vật liệu = khổ in mỗi bản (thành phẩm + mép may + lề chảy ở mỗi cạnh) × số bản.")
-        note.font, note.alignment = self.plain, self.center
-        detail_rows: dict[tuple, list[int]] = {}  # the rows of Chi tiết of each size, one after another
+        ws.merged_cells.add(f"A3:{get_column_letter(len(cols))}3")
+        note = self.text(ws, ("Đơn vị tính tiền: đồng. " if order.priced else "")
+                         + "Diện tích vật liệu = khổ in mỗi bản (thành phẩm + mép may + lề chảy ở mỗi cạnh) × số bản.",
+                         self.plain, self.center)
+        self.setup(ws, 4, cols, "BẢNG TỔNG HỢP ĐẶT IN ẤN PHẨM TUYÊN TRUYỀN", between=[[note]])
+        detail_rows: dict[tuple, tuple[int, int]] = {}  # the first and last rows of Chi tiết of each size
         for r, ln in enumerate(order.lines, start=FIRST_ROW):
-            detail_rows.setdefault(group_key(ln), []).append(r)
+            k = group_key(ln)
+            detail_rows[k] = (detail_rows[k][0], r) if k in detail_rows else (r, r)
         row, kind_rows = 4, []
+        put = self.put
         for ki, kind in enumerate(order.kinds):
             sizes = [s for s in order.sizes if s.kind == kind]
             row += 1
             kind_rows.append(row)
             first, last = row + 1, row + len(sizes)
-            self.blank_row(ws, row, len(cols))
-            self.put(ws, row, 1, _ROMAN[ki] if ki < len(_ROMAN) else str(ki + 1), bold=True, align=self.center)
-            self.put(ws, row, 2, kind_words(kind), bold=True)
+            cells = self.blank_row(ws, len(cols))
+            cells[0] = put(ws, _ROMAN[ki] if ki < len(_ROMAN) else str(ki + 1), bold=True, align=self.center)
+            cells[1] = put(ws, kind_words(kind), bold=True)
             sums = {"count": sum(s.count for s in sizes), "copies": sum(s.copies for s in sizes), "area": None,
                     "amount": _sum_or_none(s.amount for s in sizes)}
             for key, value in sums.items():
                 if key in at:
-                    self.put(ws, row, at[key], f"=SUM({col[key]}{first}:{col[key]}{last})",
-                             FMT_AREA if key == "area" else int_format(value), bold=True)
+                    cells[at[key] - 1] = put(ws, f"=SUM({col[key]}{first}:{col[key]}{last})",
+                                             FMT_AREA if key == "area" else int_format(value), bold=True)
+            ws.append(cells)
             for i, s in enumerate(sizes, start=1):
                 row += 1
-                rows = detail_rows[(s.kind, s.size, material_key(s.material), s.sheet_w_mm, s.sheet_h_mm)]
+                top, bottom = detail_rows[(s.kind, s.size, material_key(s.material), s.sheet_w_mm, s.sheet_h_mm)]
 
-                def rng(key: str, rows: list[int] = rows) -> str:
-                    return f"{_quote(SHEET_DETAIL)}!{detail_col[key]}{rows[0]}:{detail_col[key]}{rows[-1]}"
+                def rng(key: str, top: int = top, bottom: int = bottom) -> str:
+                    return f"{_quote(SHEET_DETAIL)}!{detail_col[key]}{top}:{detail_col[key]}{bottom}"
 
-                self.put(ws, row, at["no"], i, align=self.center)
-                self.put(ws, row, at["item"], s.size)
-                self.put(ws, row, at["finished"], size_words(s.width_mm, s.height_mm), align=self.center)
-                self.put(ws, row, at["sheet"], size_words(s.sheet_w_mm, s.sheet_h_mm), align=self.center)
-                self.put(ws, row, at["material"], s.material)
-                self.put(ws, row, at["count"], s.count, int_format(s.count))
-                self.put(ws, row, at["copies"], f"=SUM({rng('copies')})", int_format(s.copies))
-                self.put(ws, row, at["area"], f"=SUM({rng('area')})", FMT_AREA)
+                cells = [None] * len(cols)
+                cells[at["no"] - 1] = put(ws, i, align=self.center)
+                cells[at["item"] - 1] = put(ws, s.size)
+                cells[at["finished"] - 1] = put(ws, size_words(s.width_mm, s.height_mm), align=self.center)
+                cells[at["sheet"] - 1] = put(ws, size_words(s.sheet_w_mm, s.sheet_h_mm), align=self.center)
+                cells[at["material"] - 1] = put(ws, s.material)
+                cells[at["count"] - 1] = put(ws, s.count, int_format(s.count))
+                cells[at["copies"] - 1] = put(ws, f"=SUM({rng('copies')})", int_format(s.copies))
+                cells[at["area"] - 1] = put(ws, f"=SUM({rng('area')})", FMT_AREA)
                 if order.priced:
                     ref = self.price_cell.get((s.basis, _size_price_key(s))) if s.basis else None
-                    self.put(ws, row, at["price"], f"={ref}" if ref else None, int_format(s.unit_price))
-                    self.put(ws, row, at["basis"], BASIS_WORDS.get(s.basis or "", ""), align=self.center)
-                    self.put(ws, row, at["amount"], f"=SUM({rng('amount')})" if s.amount is not None else None,
-                             int_format(s.amount))
+                    cells[at["price"] - 1] = put(ws, f"={ref}" if ref else None, int_format(s.unit_price))
+                    cells[at["basis"] - 1] = put(ws, BASIS_WORDS.get(s.basis or "", ""), align=self.center)
+                    cells[at["amount"] - 1] = put(ws, f"=SUM({rng('amount')})" if s.amount is not None else None,
+                                                  int_format(s.amount))
+                ws.append(cells)
         row += 1
-        self.blank_row(ws, row, len(cols))
-        self.put(ws, row, 2, "TỔNG CỘNG", bold=True)
+        cells = self.blank_row(ws, len(cols))
+        cells[1] = put(ws, "TỔNG CỘNG", bold=True)
         for key, value in (("count", len(order.lines)), ("copies", self.copies), ("area", None),
                            ("amount", self.amount)):
             if key in at:
                 refs = ",".join(f"{col[key]}{kr}" for kr in kind_rows)
-                self.put(ws, row, at[key], f"=SUM({refs})", FMT_AREA if key == "area" else int_format(value),
-                         bold=True)
+                cells[at[key] - 1] = put(ws, f"=SUM({refs})", FMT_AREA if key == "area" else int_format(value),
+                                         bold=True)
+        ws.append(cells)
         return row
 
     def by_unit(self, ws, row: int) -> None:
@@ -538,46 +624,52 @@ class _Workbook:
         from openpyxl.utils import get_column_letter
 
         priced = self.order.priced
+        put = self.put
         unit_col = {c.key: get_column_letter(j) for j, c in enumerate(_columns(False, priced), start=1)}
         ncols = 11 if priced else 8  # under the summary's columns: the name spans B:E, the amount sits in K
-        ws.merge_cells(f"A{row}:{get_column_letter(ncols)}{row}")
-        c = ws.cell(row=row, column=1, value="PHÂN BỔ THEO ĐƠN VỊ")
-        c.font, c.alignment = self.bold, self.left
+        ws.append([])  # a blank row after the table by kind and size
+        ws.merged_cells.add(f"A{row}:{get_column_letter(ncols)}{row}")
+        ws.append([self.text(ws, "PHÂN BỔ THEO ĐƠN VỊ", self.bold, self.left)])
         heads = {1: "STT", 2: "Đơn vị", 6: "Số mẫu", 7: "Số bản", 8: "Diện tích (m²)", 11: "Thành tiền (đồng)"}
+        merged = {3: self.merged_mid, 4: self.merged_mid, 5: self.merged_end} | (
+            {10: self.merged_end} if priced else {})
 
-        def frame(r: int, bold: bool) -> None:
-            for j in range(1, ncols + 1):
-                self.put(ws, r, j, heads.get(j) if r == header else None, bold=bold,
-                         align=self.center if r == header else None)
-            ws.merge_cells(f"B{r}:E{r}")
+        def frame(r: int, header: bool, bold: bool) -> list:
+            """A row of the table: boxed cells, the name spanning B:E and the price column I:J."""
+            ws.merged_cells.add(f"B{r}:E{r}")
             if priced:
-                ws.merge_cells(f"I{r}:J{r}")
+                ws.merged_cells.add(f"I{r}:J{r}")
+            return [self.text(ws, None, None, border=merged[j]) if j in merged else
+                    put(ws, heads.get(j) if header else None, bold=bold, align=self.center if header else None)
+                    for j in range(1, ncols + 1)]
 
         header = row = row + 1
-        frame(row, True)
+        ws.append(frame(row, True, True))
         for i, u in enumerate(self.order.units, start=1):
             row += 1
-            frame(row, False)
+            cells = frame(row, False, False)
             sheet, tr = _quote(self.sheet_of[u.id]), self.unit_total_row[u.id]
             n_u, copies_u, _a, amount_u = totals(u.lines)
-            self.put(ws, row, 1, i, align=self.center)
-            self.put(ws, row, 2, u.name)
-            self.put(ws, row, 6, f"=COUNT({sheet}!{unit_col['no']}{FIRST_ROW}:{unit_col['no']}{tr - 1})",
-                     int_format(n_u))
-            self.put(ws, row, 7, f"={sheet}!{unit_col['copies']}{tr}", int_format(copies_u))
-            self.put(ws, row, 8, f"={sheet}!{unit_col['area']}{tr}", FMT_AREA)
+            cells[0] = put(ws, i, align=self.center)
+            cells[1] = put(ws, u.name)
+            cells[5] = put(ws, f"=COUNT({sheet}!{unit_col['no']}{FIRST_ROW}:{unit_col['no']}{tr - 1})",
+                           int_format(n_u))
+            cells[6] = put(ws, f"={sheet}!{unit_col['copies']}{tr}", int_format(copies_u))
+            cells[7] = put(ws, f"={sheet}!{unit_col['area']}{tr}", FMT_AREA)
             if priced:
-                self.put(ws, row, 11, f"={sheet}!{unit_col['amount']}{tr}", int_format(amount_u))
+                cells[10] = put(ws, f"={sheet}!{unit_col['amount']}{tr}", int_format(amount_u))
+            ws.append(cells)
         first, last = header + 1, row
         row += 1
-        frame(row, True)
-        self.put(ws, row, 2, "TỔNG CỘNG", bold=True)
+        cells = frame(row, False, True)
+        cells[1] = put(ws, "TỔNG CỘNG", bold=True)
         for j, key, value in ((6, "count", len(self.order.lines)), (7, "copies", self.copies), (8, "area", None),
                               (11, "amount", self.amount)):
             if j <= ncols:
                 c = get_column_letter(j)
-                self.put(ws, row, j, f"=SUM({c}{first}:{c}{last})", FMT_AREA if key == "area" else int_format(value),
-                         bold=True)
+                cells[j - 1] = put(ws, f"=SUM({c}{first}:{c}{last})", FMT_AREA if key == "area" else int_format(value),
+                                   bold=True)
+        ws.append(cells)
 
 
 def _sum_or_none(values) -> int | None:
@@ -708,7 +800,7 @@ def write_order(out: str | Path, campaign=None, prices: PriceList | None = None,
     if len(place) > MAX_PLACE_CHARS:
         raise PosterGenError(one_line(_("--place is {n} characters, over the {limit}-character limit; give the "
                                         "commune or district only").format(n=len(place), limit=MAX_PLACE_CHARS)))
-    order = build_order(read_entries(out), campaign, prices)
+    order = build_order(iter_entries(out), campaign, prices)
     paths = [inside(out, name) for name in (XLSX, CSV, PDF)]
     if not force:
         for p in paths:

@@ -6,7 +6,10 @@ margins 20 mm top and bottom, 30 mm left, 15 mm right; the title in bold capital
 borders and totals; the place and date; the signatures ("Người lập biểu", "Thủ trưởng đơn vị").
 
 Two tables: I. the order by kind and size (what the print shop makes), II. the share of each unit.
-A table longer than a page breaks with its header repeated; pages are numbered "Trang 1/3".
+A table longer than a page breaks with its header repeated; pages are numbered "Trang 1/3". An order
+of more than FORM_MAX_UNITS units (a whole country has 3,321) shares it by province instead (by
+kind of unit where the province is not known): a form to sign stays a few pages, and the share of
+each unit is in the workbook (Tổng hợp, and a sheet per unit) and in order.csv.
 
 Drawn with reportlab in the packaged Be Vietnam Pro, embedded and subset; the file is the same
 for the same order and date. /Keywords says ``document=order`` so that ``poster-gen check``
@@ -17,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from pathlib import Path
+from types import SimpleNamespace
 
 from poster_gen import __version__
 from poster_gen.order import BASIS_WORDS, Order, kind_words, size_words
@@ -31,6 +36,12 @@ KEYWORDS = "document=order, page_mm=210x297, color=rgb"
 FONT_REGULAR = "BeVietnamPro_400Regular.ttf"
 FONT_BOLD = "BeVietnamPro_700Bold.ttf"
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII")
+# units listed one by one in part II (a province has at most about 170 since 2025: five pages); more are
+# summed by province
+FORM_MAX_UNITS = 200
+UNIT_KIND_WORDS = {"xa": "Xã", "phuong": "Phường", "dac-khu": "Đặc khu", "thi-tran": "Thị trấn", "co-quan": "Cơ quan",
+                   "su-nghiep": "Đơn vị sự nghiệp", "to-chuc": "Tổ chức"}
+OTHER_UNITS = "Đơn vị khác"
 
 
 # ---- Vietnamese numbers -------------------------------------------------------------------
@@ -112,6 +123,17 @@ def date_line(place: str, date: dt.date) -> str:
 # ---- drawing ---------------------------------------------------------------------------------
 
 
+def unit_groups(order: Order) -> tuple[bool, list[tuple[str, list]]]:
+    """How part II shares an order of more than FORM_MAX_UNITS units: (by province only, [(group, its
+    units)]), groups in the order of their first unit. A unit whose province is not known is grouped by
+    its kind of unit ("Xã", "Cơ quan"...)."""
+    groups: dict[str, list] = {}
+    for u in order.units:
+        label = u.province or UNIT_KIND_WORDS.get(u.kind, OTHER_UNITS)
+        groups.setdefault(label, []).append(u)
+    return all(u.province for u in order.units), list(groups.items())
+
+
 def _fonts() -> tuple[str, str]:
     from poster_gen.fonts import load_font
     from poster_gen.pdf import _rl_font
@@ -142,12 +164,6 @@ def render_pdf_bytes(order: Order, date: dt.date, place: str = "") -> bytes:
         return ParagraphStyle(name, fontName=font, fontSize=size, leading=leading or size * 1.3, alignment=align, **kw)
 
     body = style("body", size=10.5)
-    cell = style("cell", size=9)
-    cell_c = style("cell_c", size=9, align=TA_CENTER)
-    cell_r = style("cell_r", size=9, align=TA_RIGHT)
-    cell_b = style("cell_b", font=bold, size=9)
-    cell_bc = style("cell_bc", font=bold, size=9, align=TA_CENTER)
-    cell_br = style("cell_br", font=bold, size=9, align=TA_RIGHT)
     head = style("head", font=bold, size=8.5, align=TA_CENTER, leading=10.5)
     title = style("title", font=bold, size=13, align=TA_CENTER, leading=17)
     subtitle = style("subtitle", size=11, align=TA_CENTER, leading=14.5)
@@ -200,6 +216,57 @@ def render_pdf_bytes(order: Order, date: dt.date, place: str = "") -> bytes:
 
     from reportlab.pdfbase import pdfmetrics
 
+    def fit(rows: list[list], widths: list[float], first: int) -> list[float] | None:
+        """Column widths for ``rows``: ``widths`` when every figure (the columns from ``first`` on) fits on
+        one line; else those columns widened to their longest figure (a national order's totals run to 14
+        digits), the width taken from the other columns: first what they do not use, then down to the
+        longest word of the columns of text (their text wraps). None when that is not enough."""
+        def width(text: str, c: Paragraph) -> float:
+            return pdfmetrics.stringWidth(text, c.style.fontName, c.style.fontSize) + 7  # padding 3 + 3, 1 to spare
+
+        def widest(j: int, pieces, header: bool = True) -> float:
+            return max((width(t, c) for row in rows[0 if header else 1:] for c in row[j:j + 1]
+                        if isinstance(c, Paragraph) for t in pieces(c.text)), default=0.0)
+
+        def split(text: str) -> list[str]:
+            return [w for w in re.split(r"\s+|<br/>", text) if w]
+
+        # what each column takes: the longest word (the header's too: it wraps), the longest line of a cell;
+        # a figure is one word
+        words = [widest(j, split) if j < first else widest(j, lambda text: [text], header=False)
+                 for j in range(len(widths))]
+        words = [max(w, widest(j, split)) if j >= first else w for j, w in enumerate(words)]
+        lines = [max(words[j], widest(j, lambda text: text.split("<br/>"), header=False)) for j in range(len(widths))]
+        short = {j: words[j] - widths[j] for j in range(first, len(widths)) if words[j] > widths[j]}
+        if not short:
+            return widths
+        out = [w + short.get(j, 0) for j, w in enumerate(widths)]
+        deficit = sum(short.values())
+        for floor, columns in ((lines, range(len(widths))), (words, range(first))):
+            slack = [max(0.0, out[j] - floor[j]) if j in columns else 0.0 for j in range(len(widths))]
+            take = min(deficit, sum(slack))
+            if take:
+                out = [w - take * slack[j] / sum(slack) for j, w in enumerate(out)]
+            deficit -= take
+        return out if deficit <= 1e-6 else None
+
+    def cell_styles(size: float) -> SimpleNamespace:
+        return SimpleNamespace(
+            cell=style(f"cell{size}", size=size), c=style(f"cell_c{size}", size=size, align=TA_CENTER),
+            r=style(f"cell_r{size}", size=size, align=TA_RIGHT), b=style(f"cell_b{size}", font=bold, size=size),
+            bc=style(f"cell_bc{size}", font=bold, size=size, align=TA_CENTER),
+            br=style(f"cell_br{size}", font=bold, size=size, align=TA_RIGHT))
+
+    def table(build, widths: list[float], first: int) -> tuple[list[list], list[float], object]:
+        """(rows, column widths, what else ``build`` gives) of a table made by ``build(styles)``: in 9 pt, or
+        in 8 pt when its figures do not fit on their lines in 9 pt."""
+        rows, extra = build(cell_styles(9))
+        col_w = fit(rows, widths, first)
+        if col_w is None:
+            rows, extra = build(cell_styles(8))
+            col_w = fit(rows, widths, first) or widths
+        return rows, col_w, extra
+
     left_w, right_w = frame_w * 0.42, frame_w * 0.58
     office = upper(order.issuer) if order.issuer else "……………………"
     office_lines = [(ln, bold, 10.5) for ln in split_words(office, bold, 10.5, left_w - 6, pdfmetrics)]
@@ -238,66 +305,95 @@ def render_pdf_bytes(order: Order, date: dt.date, place: str = "") -> bytes:
         widths = [10, 33, 24, 13, 10, 12, 17, 24, 22]
     scale = frame_w / (sum(widths) * mm)
     widths = [w * mm * scale for w in widths]
-    rows: list[list] = [[p(h, head) for h in hdr]]
-    bold_rows: list[int] = []
-    for ki, kind in enumerate(order.kinds):
-        sizes = [s for s in order.sizes if s.kind == kind]
-        amounts = [s.amount for s in sizes if s.amount is not None]
-        row = [p(ROMAN[ki] if ki < len(ROMAN) else str(ki + 1), cell_bc), p(kind_words(kind), cell_b), "", "",
-               p(vn_int(sum(s.count for s in sizes)), cell_br), p(vn_int(sum(s.copies for s in sizes)), cell_br),
-               p(vn_area(sum(s.area_m2 for s in sizes)), cell_br)]
+    count, copies, area, amount = totals(order.lines)
+
+    def part_one(cs) -> tuple[list[list], list[int]]:
+        rows: list[list] = [[p(h, head) for h in hdr]]
+        bold_rows: list[int] = []
+        for ki, kind in enumerate(order.kinds):
+            sizes = [s for s in order.sizes if s.kind == kind]
+            amounts = [s.amount for s in sizes if s.amount is not None]
+            row = [p(ROMAN[ki] if ki < len(ROMAN) else str(ki + 1), cs.bc), p(kind_words(kind), cs.b), "", "",
+                   p(vn_int(sum(s.count for s in sizes)), cs.br), p(vn_int(sum(s.copies for s in sizes)), cs.br),
+                   p(vn_area(sum(s.area_m2 for s in sizes)), cs.br)]
+            if order.priced:
+                row += ["", p(vn_int(sum(amounts)) if amounts else "", cs.br)]
+            bold_rows.append(len(rows))
+            rows.append(row)
+            for i, s in enumerate(sizes, start=1):
+                finished = size_words(s.width_mm, s.height_mm)
+                label = (f"{esc(s.size)}<br/>({esc(finished)} mm)" if s.size != finished.replace(" × ", "x")
+                         else esc(s.size))
+                row = [p(str(i), cs.c), Paragraph(label, cs.cell), p(size_words(s.sheet_w_mm, s.sheet_h_mm), cs.c),
+                       p(s.material, cs.c), p(vn_int(s.count), cs.r), p(vn_int(s.copies), cs.r),
+                       p(vn_area(s.area_m2), cs.r)]
+                if order.priced:
+                    price = (f"{vn_int(s.unit_price)}/{BASIS_WORDS[s.basis]}" if s.unit_price is not None and s.basis
+                             else "chưa có")
+                    row += [p(price, cs.r), p(vn_int(s.amount) if s.amount is not None else "", cs.r)]
+                rows.append(row)
+        row = ["", p("TỔNG CỘNG", cs.b), "", "", p(vn_int(count), cs.br), p(vn_int(copies), cs.br),
+               p(vn_area(area), cs.br)]
         if order.priced:
-            row += ["", p(vn_int(sum(amounts)) if amounts else "", cell_br)]
+            row += ["", p(vn_int(amount) if amount is not None else "", cs.br)]
         bold_rows.append(len(rows))
         rows.append(row)
-        for i, s in enumerate(sizes, start=1):
-            finished = size_words(s.width_mm, s.height_mm)
-            label = f"{esc(s.size)}<br/>({esc(finished)} mm)" if s.size != finished.replace(" × ", "x") else esc(s.size)
-            row = [p(str(i), cell_c), Paragraph(label, cell), p(size_words(s.sheet_w_mm, s.sheet_h_mm), cell_c),
-                   p(s.material, cell_c), p(vn_int(s.count), cell_r), p(vn_int(s.copies), cell_r),
-                   p(vn_area(s.area_m2), cell_r)]
-            if order.priced:
-                price = (f"{vn_int(s.unit_price)}/{BASIS_WORDS[s.basis]}" if s.unit_price is not None and s.basis
-                         else "chưa có")
-                row += [p(price, cell_r), p(vn_int(s.amount) if s.amount is not None else "", cell_r)]
-            rows.append(row)
-    count, copies, area, amount = totals(order.lines)
-    row = ["", p("TỔNG CỘNG", cell_b), "", "", p(vn_int(count), cell_br), p(vn_int(copies), cell_br),
-           p(vn_area(area), cell_br)]
-    if order.priced:
-        row += ["", p(vn_int(amount) if amount is not None else "", cell_br)]
-    bold_rows.append(len(rows))
-    rows.append(row)
-    t = LongTable(rows, colWidths=widths, repeatRows=1)
+        return rows, bold_rows
+
+    rows, col_w, bold_rows = table(part_one, widths, 4)
+    t = LongTable(rows, colWidths=col_w, repeatRows=1)
     t.setStyle(TableStyle(grid + [("SPAN", (2, r), (3, r)) for r in bold_rows]))
     story.append(t)
 
-    # ---- II. by unit
-    story.append(p("II. PHÂN BỔ THEO ĐƠN VỊ (SỐ BẢN)", part))
+    # ---- II. by unit; by province when there are too many units to list on a form
     kinds = order.kinds
-    hdr = ["STT", "Đơn vị"] + [kind_words(k) for k in kinds] + ["Diện tích (m²)"]
-    widths = [10, 62] + [16] * len(kinds) + [22]
+    long_list = len(order.units) > FORM_MAX_UNITS
+    if long_list:
+        by_province, groups = unit_groups(order)
+        story.append(p("II. PHÂN BỔ THEO TỈNH, THÀNH PHỐ (SỐ BẢN)" if by_province else
+                       "II. PHÂN BỔ THEO NHÓM ĐƠN VỊ (SỐ BẢN)", part))
+        story.append(p(f"Đơn hàng gồm {vn_int(len(order.units))} đơn vị; số bản, diện tích và thành tiền của từng "
+                       "đơn vị ở bảng tính order.xlsx (trang Tổng hợp, mục Phân bổ theo đơn vị, và một trang cho mỗi "
+                       "đơn vị) và ở order.csv." if order.priced else
+                       f"Đơn hàng gồm {vn_int(len(order.units))} đơn vị; số bản và diện tích của từng đơn vị ở bảng "
+                       "tính order.xlsx (trang Tổng hợp, mục Phân bổ theo đơn vị, và một trang cho mỗi đơn vị) và ở "
+                       "order.csv.", note))
+        story.append(Spacer(1, 1.5 * mm))
+        hdr = ["STT", "Tỉnh, thành phố" if by_province else "Nhóm đơn vị", "Số đơn vị"]
+        widths = [10, 48, 18]
+        shares = [(label, len(units), [ln for u in units for ln in u.lines]) for label, units in groups]
+    else:
+        story.append(p("II. PHÂN BỔ THEO ĐƠN VỊ (SỐ BẢN)", part))
+        hdr = ["STT", "Đơn vị"]
+        widths = [10, 62]
+        shares = [(u.name, None, u.lines) for u in order.units]
+    hdr += [kind_words(k) for k in kinds] + ["Diện tích (m²)"]
+    widths += [16] * len(kinds) + [22]
     if order.priced:
         hdr.append("Thành tiền")
         widths.append(26)
     scale = frame_w / (sum(widths) * mm)
     widths = [w * mm * scale for w in widths]
-    rows = [[p(h, head) for h in hdr]]
-    for i, u in enumerate(order.units, start=1):
-        by_kind = {k: sum(ln.copies for ln in u.lines if ln.kind == k) for k in kinds}
-        _n, _c, u_area, u_amount = totals(u.lines)
-        row = [p(str(i), cell_c), p(u.name, cell)] + [p(vn_int(by_kind[k]) if by_kind[k] else "-", cell_r)
-                                                      for k in kinds] + [p(vn_area(u_area), cell_r)]
+    def part_two(cs) -> tuple[list[list], None]:
+        rows = [[p(h, head) for h in hdr]]
+        for i, (label, n_units, lines) in enumerate(shares, start=1):
+            by_kind = {k: sum(ln.copies for ln in lines if ln.kind == k) for k in kinds}
+            _n, _c, u_area, u_amount = totals(lines)
+            row = [p(str(i), cs.c), p(label, cs.cell)] + ([p(vn_int(n_units), cs.r)] if n_units is not None else []) + [
+                p(vn_int(by_kind[k]) if by_kind[k] else "-", cs.r) for k in kinds] + [p(vn_area(u_area), cs.r)]
+            if order.priced:
+                row.append(p(vn_int(u_amount) if u_amount is not None else "", cs.r))
+            rows.append(row)
+        row = ["", p("TỔNG CỘNG", cs.b)] + ([p(vn_int(len(order.units)), cs.br)] if long_list else []) + [
+            p(vn_int(sum(ln.copies for ln in order.lines if ln.kind == k)), cs.br) for k in kinds
+        ] + [p(vn_area(area), cs.br)]
         if order.priced:
-            row.append(p(vn_int(u_amount) if u_amount is not None else "", cell_r))
+            row.append(p(vn_int(amount) if amount is not None else "", cs.br))
         rows.append(row)
-    row = ["", p("TỔNG CỘNG", cell_b)] + [
-        p(vn_int(sum(ln.copies for ln in order.lines if ln.kind == k)), cell_br) for k in kinds
-    ] + [p(vn_area(area), cell_br)]
-    if order.priced:
-        row.append(p(vn_int(amount) if amount is not None else "", cell_br))
-    rows.append(row)
-    t = LongTable(rows, colWidths=widths, repeatRows=1)
+        return rows, None
+
+    rows, col_w, _none = table(part_two, widths, 3 if long_list else 2)
+    t = LongTable(rows, colWidths=col_w, repeatRows=1)
     t.setStyle(TableStyle(grid))
     story.append(t)
 

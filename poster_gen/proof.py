@@ -16,6 +16,12 @@ as they scroll into view (``loading="lazy"`` with their size given). A preview i
 name carries a key made from the artwork's fingerprint (the manifest's ``hash``), so a re-run
 reuses it and a changed artwork gets a new one.
 
+A proof of the whole country (60,000 artworks) is written in bounded memory: the manifest is read
+a line at a time when batch wrote it (one artwork a line), each artwork kept as a small record of
+what its page shows (``_Art``), and each unit's pages made, written and let go in turn, while the
+index's figures are summed up (``_IndexTotals``); a large proof's pages are rendered in worker
+processes, a few units ahead of the writing.
+
 The manifest is read as if a stranger wrote it: its shape is checked, links on the pages are only
 relative paths to files inside OUT, and nothing is written or deleted outside OUT/_proof (a link
 there is refused). Previews and unit pages are deleted only when this tool made them, as recorded
@@ -24,16 +30,18 @@ in OUT/_proof/previews.json.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
 import os
 import re
 import stat
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
+from typing import NamedTuple
 from urllib.parse import quote
 
 from PIL import Image, features
@@ -41,7 +49,16 @@ from PIL import Image, features
 from poster_gen import i18n, sandbox
 from poster_gen.errors import OutputError, PosterGenError
 from poster_gen.i18n import N_, _
-from poster_gen.limits import InputLimitError, read_json
+from poster_gen.limits import (
+    MAX_JSON_BYTES,
+    MAX_NESTING,
+    InputLimitError,
+    file_size,
+    nesting_depth_exceeds,
+    over_limit,
+    read_json,
+    too_deep,
+)
 from poster_gen.output import atomic_write
 from poster_gen.records import CheckRecord, ManifestEntry, Problem
 from poster_gen.scene import Scene
@@ -270,10 +287,11 @@ def _href(rel: str) -> str:
     return quote(rel, safe="/~")
 
 
+_NOT_ALNUM = re.compile(r"[\W_]")  # what str.isalnum() is not, a character at a time
+
+
 def _anchor(entry: ManifestEntry, used: set[str]) -> str:
-    base = "a-" + "-".join(
-        "".join(ch if ch.isalnum() else "-" for ch in str(v)) for v in (entry.unit, entry.size, entry.slogan, entry.design)
-    )
+    base = "a-" + "-".join(_NOT_ALNUM.sub("-", str(v)) for v in (entry.unit, entry.size, entry.slogan, entry.design))
     name, i = base, 1
     while name in used:
         i += 1
@@ -578,10 +596,107 @@ def _show(v) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def read_manifest(out: Path) -> list[dict]:
-    """The artworks of OUT/manifest.json, its shape checked: any problem is one
-    PosterGenError naming the entry and key, never a traceback later."""
-    path = Path(out) / "manifest.json"
+# The manifest as batch writes it: its table but "artworks" on the first line, then one artwork a
+# line (see batch.py). Such a manifest is read a line at a time, a few hundred lines decoded at
+# once, so that memory holds one artwork's record, not the whole file (100 MB at 60,000 artworks);
+# a manifest in any other layout (one edited by hand, one of an earlier version) is read whole.
+_ARTWORKS_OPEN = b'"artworks": ['
+_ARTWORKS_CLOSE = b"]}"
+_BLANK = b" \t\r\n"
+_HEAD_MAX = 1 << 16  # the first line holds the tool and the campaign's record: far less than this
+_DECODE_BATCH = 256  # lines decoded at once
+_LINE_NESTING = MAX_NESTING - 2  # an artwork's line is two levels down: the manifest's table, its list
+
+
+class _NotLines(Exception):
+    """The manifest is not in the layout of one artwork a line: it is read whole."""
+
+
+def _tables(path: Path, out: Path):
+    """The tables of the manifest's "artworks" list, in order, nothing checked yet; read a line at a
+    time when batch wrote the manifest, else whole."""
+    done = 0
+    try:
+        for table in _line_tables(path):
+            done += 1
+            yield table
+        return
+    except _NotLines:  # the tables given so far are the first of the whole
+        pass
+    yield from _whole_tables(path, out)[done:]
+
+
+def _line_tables(path: Path):
+    file_size(path, MAX_JSON_BYTES, "manifest")
+    try:
+        with open(path, "rb") as fh:
+            yield from _lines_of(fh, path)
+    except OSError:
+        raise _NotLines from None  # the whole read says why
+
+
+def _lines_of(fh, path: Path):
+    """The artworks' tables of a manifest in batch's layout (``fh`` at its start)."""
+    first = fh.readline(_HEAD_MAX)
+    line = first.rstrip(_BLANK)
+    if not line.endswith(_ARTWORKS_OPEN):
+        raise _NotLines
+    head = line[: -len(_ARTWORKS_OPEN)].rstrip(_BLANK)
+    head = b"{}" if head == b"{" else head[:-1] + b"}" if head.endswith(b",") else b""
+    if not head or head.count(b"[") + head.count(b"{") > MAX_NESTING:
+        raise _NotLines
+    try:
+        table = json.loads(head)
+    except (ValueError, RecursionError):
+        raise _NotLines from None
+    if not isinstance(table, dict) or "artworks" in table:
+        raise _NotLines
+    read = len(first)
+    batch: list[bytes] = []
+    comma = None  # did the last artwork's line end with a comma
+    closed = False
+    for raw in fh:
+        read += len(raw)
+        if read > MAX_JSON_BYTES:
+            raise over_limit(path, MAX_JSON_BYTES, "manifest")
+        line = raw.strip(_BLANK)
+        if not line:
+            continue
+        if closed:  # something after the end
+            raise _NotLines
+        if line == _ARTWORKS_CLOSE:
+            if comma:
+                raise _NotLines
+            closed = True
+            continue
+        if comma is False:  # two artworks without a comma between them
+            raise _NotLines
+        comma = line.endswith(b",")
+        if comma:
+            line = line[:-1].rstrip(_BLANK)
+        if line.count(b"[") + line.count(b"{") > _LINE_NESTING and nesting_depth_exceeds(
+                line, _LINE_NESTING, flavor="json"):
+            raise too_deep(path, "manifest")
+        batch.append(line)
+        if len(batch) == _DECODE_BATCH:
+            yield from _decoded(batch)
+            batch = []
+    if not closed:
+        raise _NotLines
+    yield from _decoded(batch)
+
+
+def _decoded(batch: list[bytes]) -> list:
+    try:
+        found = json.loads(b"[" + b",".join(batch) + b"]") if batch else []
+    except (ValueError, RecursionError):
+        found = None
+    if found is None or len(found) != len(batch):  # a line that is not one artwork: the whole read says why
+        raise _NotLines
+    return found
+
+
+def _whole_tables(path: Path, out: Path) -> list:
     try:
         data = read_json(path, "manifest")
     except InputLimitError:
@@ -597,16 +712,40 @@ def read_manifest(out: Path) -> list[dict]:
     entries = data.get("artworks") if isinstance(data, dict) else None
     if not isinstance(entries, list):
         raise PosterGenError(_("{path}: no \"artworks\" list; is it a poster-gen manifest?").format(path=path))
-    problems = [p for i, e in enumerate(entries) for p in _entry_problems(i, e)]
-    if problems:
+    return entries
+
+
+def _artwork_tables(out: Path):
+    """The artworks of OUT/manifest.json one at a time, each whose shape is sound. The shape of every
+    one is checked: the problems are one PosterGenError naming the entries and keys, raised after the
+    last artwork (so take nothing from them as final before then), never a traceback later."""
+    path = Path(out) / "manifest.json"
+    if not path.exists():
+        raise PosterGenError(_("{path} not found; run 'poster-gen batch --out {out}' first").format(
+            path=path, out=out))
+    listed: list[str] = []
+    count = 0
+    for i, e in enumerate(_tables(path, Path(out))):
+        problems = _entry_problems(i, e)
+        if problems:
+            listed += problems[: _MAX_SHOWN - len(listed)]
+            count += len(problems)
+        else:
+            yield e
+    if count:
         redo = _("the manifest was edited or damaged: fix it, or delete it and run 'poster-gen batch --out {out}' "
                  "again").format(out=out)
-        listed = "; ".join(problems[:_MAX_SHOWN])
-        if len(problems) > _MAX_SHOWN:
+        shown = "; ".join(listed)
+        if count > _MAX_SHOWN:
             raise PosterGenError(_("{path}: {problems} (and {n} more); {todo}").format(
-                path=path, problems=listed, n=len(problems) - _MAX_SHOWN, todo=redo))
-        raise PosterGenError(_("{path}: {problems}; {todo}").format(path=path, problems=listed, todo=redo))
-    return entries
+                path=path, problems=shown, n=count - _MAX_SHOWN, todo=redo))
+        raise PosterGenError(_("{path}: {problems}; {todo}").format(path=path, problems=shown, todo=redo))
+
+
+def read_manifest(out: Path) -> list[dict]:
+    """The artworks of OUT/manifest.json, its shape checked: any problem is one
+    PosterGenError naming the entry and key, never a traceback later."""
+    return list(_artwork_tables(out))
 
 
 _STATUSES = ("pass", "fail", "draft")
@@ -740,28 +879,28 @@ def _price_text(vnd: int | None, basis: str | None) -> str:
     return _("{price}/m²").format(price=format_money(vnd))
 
 
-def _quantities(entries: list[ManifestEntry], campaign, prices=None) -> tuple[list, list[Quantity | None]]:
-    """(order lines, each entry's Quantity): material, area and cost as quantities.py works them out
-    from the campaign's materials and prices. An entry whose size cannot be known has no line and
-    no Quantity (the page says "not measured"); the rest are counted."""
+def _quantity(e: ManifestEntry, campaign, prices, memo: dict):
+    """(order line, Quantity) of one entry: material, area and cost as quantities.py works them out
+    from the campaign's materials and prices; (None, None) when its size cannot be known (the page
+    says "not measured"). ``memo``: the run's Quantity of each distinct figure, shared by the
+    artworks that have it (60,000 artworks have a few dozen)."""
     from poster_gen.quantities import QuantityError, order_lines
 
-    lines, shown = [], []
-    for e in entries:
-        try:
-            (line,) = order_lines([e], campaign, prices=prices)
-        except QuantityError:
-            lines.append(None)
-            shown.append(None)
-            continue
+    try:
+        (line,) = order_lines([e], campaign, prices=prices)
+    except QuantityError:
+        return None, None
+    key = (line.material, line.area_m2, line.amount, line.sheet_w_mm, line.sheet_h_mm, line.width_mm,
+           line.height_mm, line.unit_price, line.basis)
+    shown = memo.get(key)
+    if shown is None:
         sheet = ""
         if (line.sheet_w_mm, line.sheet_h_mm) != (line.width_mm, line.height_mm):
             sheet = _("{width} × {height} mm printed").format(width=f"{line.sheet_w_mm:g}",
                                                               height=f"{line.sheet_h_mm:g}")
-        lines.append(line)
-        shown.append(Quantity(material=line.material, area_m2=line.area_m2, amount=line.amount, sheet=sheet,
-                              price_text=_price_text(line.unit_price, line.basis)))
-    return lines, shown
+        shown = memo[key] = Quantity(material=line.material, area_m2=line.area_m2, amount=line.amount, sheet=sheet,
+                                     price_text=_price_text(line.unit_price, line.basis))
+    return line, shown
 
 
 def _total(quantities) -> Quantity | None:
@@ -788,7 +927,7 @@ def _item(out: Path, e: ManifestEntry, anchor: str, files: dict[str, str], refus
     opens = next((href for label, href, _ok in links if label == "PNG"), links[0][1] if links else f"{_href(page)}#{anchor}")
     records = list(e.check or ())
     seen = {r.file for r in records}
-    for rel in files.values():  # preflight of this run that the manifest does not hold yet
+    for rel in files.values() if extra_checks else ():  # preflight of this run that the manifest does not hold yet
         rec = extra_checks.get(os.path.normcase(os.path.abspath(out / rel)))
         if rec is not None and rel not in seen:
             records.append(rec)
@@ -940,6 +1079,224 @@ def _write_if_changed(path: Path, data: bytes) -> None:
         fh.write(data)
 
 
+# ---- rendering the unit pages: in worker processes for a large proof ------------------------------
+
+PARALLEL_PAGES_FROM = 16  # units; fewer are rendered in this process
+_R: dict = {}  # a page-rendering process: the template and what every page shares, for one run
+
+
+def _init_renderer(campaign_path: str, version: str, lang: str | None = None) -> None:
+    from poster_gen.campaign import load_campaign
+
+    if lang:  # a worker process: the pages are in the language of the run
+        i18n.set_language(lang)
+    _R.clear()
+    _R.update(template=sandbox.page_template(), common=_common(load_campaign(campaign_path), version))
+
+
+def _render_pages(contexts: list[dict]) -> list[bytes]:
+    """The pages of one unit, from what each page shows of it (``contexts``)."""
+    return [_render(_R["template"], dict(_R["common"], **ctx)) for ctx in contexts]
+
+
+class _Pages:
+    """Renders the unit pages in order, in this process or (a large proof, ``jobs`` > 1) in worker
+    processes, a few units ahead of the pages written: ``add`` a unit's pages, ``finish`` at the end;
+    ``write`` gets each unit's page names and bytes, in the order they were added."""
+
+    def __init__(self, campaign_path: Path, version: str, jobs: int | None, units: int, write, template, common):
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        self.write = write
+        self.pool = None
+        self.pending: deque = deque()
+        self.window = 4 * jobs
+        if jobs > 1 and units >= PARALLEL_PAGES_FROM:
+            self.pool = ProcessPoolExecutor(max_workers=min(jobs, 8), initializer=_init_renderer,
+                                            initargs=(str(campaign_path), version, i18n.language()))
+        else:
+            self.template, self.common = template, common
+
+    def add(self, names: list[str], contexts: list[dict]) -> None:
+        if self.pool is None:
+            self.write(names, [_render(self.template, dict(self.common, **ctx)) for ctx in contexts])
+            return
+        self.pending.append((names, self.pool.submit(_render_pages, contexts)))
+        while len(self.pending) >= self.window:
+            self._one()
+
+    def _one(self) -> None:
+        names, future = self.pending.popleft()
+        self.write(names, future.result())
+
+    def finish(self) -> None:
+        try:
+            while self.pending:
+                self._one()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            for _names, future in self.pending:
+                future.cancel()
+            self.pool.shutdown()
+            self.pool = None
+
+
+class _Art(NamedTuple):
+    """One artwork as the proof holds it from reading the manifest to writing its unit's page: what the
+    page shows of it, nothing more (a national proof holds 60,000). Its fields are named as those of
+    a ``ManifestEntry``, so that ``_item`` and ``_anchor`` read it as one."""
+
+    unit: str
+    slogan: str
+    size: str
+    design: str
+    kind: str
+    lines: tuple[str, ...]
+    warnings: tuple[str, ...]
+    width_mm: float
+    height_mm: float
+    cap_height_mm: float | None
+    required_cap_mm: float | None
+    heading_cap_mm: float | None
+    occasion_cap_mm: float | None
+    viewing_m: float | None
+    legible: bool | None
+    copies: int
+    check: tuple[CheckRecord, ...] | None
+    files: tuple[tuple[str, str], ...]  # (format, path) of the files a link may point at, as listed
+    refused: tuple[tuple[str, str], ...]  # (FORMAT, value) of the entries that are not files inside OUT
+    preview: str  # its preview's name under OUT/_proof
+    keyed: bool  # the preview's name carries the artwork's fingerprint
+    quantity: Quantity | None
+
+
+class _Sketch(NamedTuple):
+    """What a worker needs to draw an artwork's preview."""
+
+    unit: str
+    slogan: str
+    size: str
+    design: str
+    kind: str
+
+
+def _shared(memo: dict, value):
+    """``value``, or the equal one the run already holds (texts and tuples of texts that 60,000 artworks
+    repeat: ids, the lines of a slogan)."""
+    return memo.setdefault(value, value)
+
+
+def _read_arts(out: Path, campaign, prices, ext: str) -> tuple[list[_Art], list]:
+    """The artworks of OUT/manifest.json as ``_Art`` records, read one at a time, and their order lines
+    (for the summary by kind and size)."""
+    texts: dict = {}
+    figures: dict = {}
+    folders: dict[str, bool] = {}
+    arts: list[_Art] = []
+    lines = []
+    s = functools.partial(_shared, texts)
+    for d in _artwork_tables(out):
+        e = typed_entry(d)
+        # every file a link may point at: relative, inside OUT; the rest is shown as text
+        safe = {fmt: rel for fmt, rel in e.files.items() if _file_in_out(out, rel, folders)}
+        refused = tuple((fmt.upper(), str(rel)) for fmt, rel in sorted(e.files.items()) if fmt not in safe)
+        line, quantity = _quantity(e, campaign, prices, figures)
+        if line is not None:
+            lines.append(line)
+        arts.append(_Art(
+            unit=s(e.unit), slogan=s(e.slogan), size=s(e.size), design=s(e.design), kind=s(e.kind),
+            lines=s(tuple(e.lines)), warnings=s(tuple(e.warnings)), width_mm=e.width_mm, height_mm=e.height_mm,
+            cap_height_mm=e.cap_height_mm, required_cap_mm=e.required_cap_mm, heading_cap_mm=e.heading_cap_mm,
+            occasion_cap_mm=e.occasion_cap_mm, viewing_m=e.viewing_m, legible=e.legible, copies=e.copies,
+            check=e.check, files=tuple((s(fmt), rel) for fmt, rel in safe.items()), refused=refused,
+            preview=_preview_name(e, list(safe.values()), ext), keyed=bool(e.hash), quantity=quantity,
+        ))
+    return arts, lines
+
+
+class _IndexTotals:
+    """What the index shows of all the artworks, gathered unit by unit as their pages are written."""
+
+    def __init__(self, priced: bool):
+        self.priced = priced
+        self.artworks = self.copies = self.unpriced = self.unmeasured = self.unmeasured_copies = 0
+        self.legible = self.small = self.checked = self.check_failed = self.missing_files = 0
+        self.refused_links = self.preview_failures = 0
+        self.slogans: set[str] = set()
+        self.designs: Counter = Counter()
+        self.problem_units = 0
+        self.attention: list = []  # (unit, its first problem artworks, how many more)
+        self.listed = 0
+        self.small_by: dict[tuple[str, str, str], list] = {}  # (size, slogan, design) -> [first, units, n, caps]
+        self.measured_any = False
+        self.materials: set[str] = set()
+        self.area = 0
+        self.amounts = 0
+        self.amount_any = False
+
+    def add(self, u: UnitPage, items: list[ProofItem]) -> None:
+        if u.problems:
+            self.problem_units += 1
+            if len(self.attention) < MAX_ATTENTION_UNITS:
+                bad = [it for it in items if it.has_problem]
+                shown = bad[:max(0, min(MAX_ATTENTION_PER_UNIT, MAX_ATTENTION - self.listed))]
+                self.listed += len(shown)
+                self.attention.append((u, shown, len(bad) - len(shown)))
+        for it in items:
+            q = it.quantity
+            self.artworks += 1
+            self.copies += it.copies
+            self.slogans.add(it.slogan_id)
+            self.designs[it.design] += 1
+            if q is None:
+                self.unmeasured += 1
+                self.unmeasured_copies += it.copies
+            else:  # the sum of every artwork's quantity, as _total adds them
+                self.measured_any = True
+                if q.material:
+                    self.materials.add(q.material)
+                if q.area_m2 is not None:
+                    self.area += q.area_m2
+                if q.amount is not None:
+                    self.amounts += q.amount
+                    self.amount_any = True
+            if self.priced and (q is None or q.amount is None):
+                self.unpriced += 1
+            self.legible += it.verdict == "ok"
+            self.checked += bool(it.check_status)
+            self.check_failed += it.check_status == "fail"
+            self.missing_files += it.missing_files
+            self.refused_links += len(it.refused_links)
+            self.preview_failures += bool(it.preview_error)
+            if it.verdict == "small":
+                self.small += 1
+                row = self.small_by.get((it.size, it.slogan_id, it.design))
+                if row is None:
+                    row = self.small_by[(it.size, it.slogan_id, it.design)] = [it, set(), 0, set()]
+                row[1].add(it.unit)
+                row[2] += 1
+                if it.cap_height_mm is not None:
+                    row[3].add(round(it.cap_height_mm))
+
+    @property
+    def total(self) -> Quantity | None:
+        if not self.measured_any:
+            return None
+        return Quantity(material=", ".join(sorted(self.materials)), area_m2=round(self.area, 6),
+                        amount=self.amounts if self.amount_any else None)
+
+    def small_rows(self) -> list[dict]:
+        """Slogans set below the recommended size, by artwork (a design too small for a size shows in every
+        unit), the most frequent first."""
+        return [
+            {"first": first, "units": len(units), "artworks": n, "caps": _mm_range(caps)}
+            for first, units, n, caps in sorted(self.small_by.values(), key=lambda r: (-r[2], r[0].size,
+                                                                                         r[0].slogan_id))
+        ]
+
+
 def write_proof(
     out: Path,
     campaign_path: Path,
@@ -957,16 +1314,22 @@ def write_proof(
     their ``to_dict()``) to show beside the artworks whose files they name, when the manifest does
     not hold them yet; ``failed``: (what, why) of jobs a batch could not render; ``prices``: a
     ``quantities.PriceList`` in place of the campaign's ``[prices]`` (as ``order --prices`` reads it).
+
+    The manifest is read one artwork at a time and each artwork kept as a small record; a unit's
+    page is made from its records, written, and let go before the next unit's.
     """
     from poster_gen import __version__
     from poster_gen.campaign import load_campaign
 
     out = Path(out)
-    entries = [typed_entry(d) for d in read_manifest(out)]
+    if not (out / "manifest.json").exists():
+        raise PosterGenError(_("{path} not found; run 'poster-gen batch --out {out}' first").format(
+            path=out / "manifest.json", out=out))
     campaign = load_campaign(campaign_path)
-    template = sandbox.page_template()
-    report = ProofReport(index=out / INDEX, artworks=len(entries))
     ext = preview_format()
+    arts, lines = _read_arts(out, campaign, prices, ext)
+    template = sandbox.page_template()
+    report = ProofReport(index=out / INDEX, artworks=len(arts))
     extra_checks: dict[str, CheckRecord] = {}
     for c in checks or []:
         d = c.to_dict() if hasattr(c, "to_dict") else c
@@ -978,148 +1341,129 @@ def write_proof(
                     file=rel, kind=recs[0].kind, status=recs[0].status, errors=recs[0].errors,
                     warnings=recs[0].warnings)
 
-    # every file a link may point at: relative, inside OUT; the rest is shown as text
-    safe_files: list[dict[str, str]] = []
-    refused: list[tuple[tuple[str, str], ...]] = []
-    folders: dict[str, bool] = {}
-    for e in entries:
-        ok = {fmt: rel for fmt, rel in e.files.items() if _file_in_out(out, rel, folders)}
-        safe_files.append(ok)
-        refused.append(tuple((fmt.upper(), str(rel)) for fmt, rel in sorted(e.files.items()) if fmt not in ok))
-
     # previews and pages: only inside OUT/_proof, never through a link
     proof_dir = out / PROOF_DIR
     if proof_dir.is_symlink():
         _refuse_link(proof_dir, out)
-    names = [_preview_name(e, list(safe_files[i].values()), ext) for i, e in enumerate(entries)]
-    for folder in sorted({(proof_dir / n).parent for n in names} | {proof_dir / PAGES_DIR}):
+    for folder in sorted({(proof_dir / a.preview).parent for a in arts} | {proof_dir / PAGES_DIR}):
         _check_writable(folder, proof_dir, out)
     made = _read_preview_index(proof_dir)
 
     # reuse what an earlier run drew, draw the rest
-    previews: list[tuple[str, int, int, str] | None] = [None] * len(entries)
-    plan: list[tuple[ManifestEntry, str]] = []
+    previews: list[tuple[int, int, str]] = [(0, 0, "")] * len(arts)
     todo: list[int] = []
-    for i, e in enumerate(entries):
-        size = _reusable(proof_dir / names[i], names[i], made, bool(e.hash),
-                         [os.path.join(out, rel) for rel in safe_files[i].values()])
+    for i, a in enumerate(arts):
+        size = _reusable(proof_dir / a.preview, a.preview, made, a.keyed, [os.path.join(out, rel) for _f, rel in a.files])
         if size:
-            previews[i] = (names[i], size[0], size[1], "")
+            previews[i] = (size[0], size[1], "")
             report.previews_reused += 1
         else:
-            plan.append((e, str(proof_dir / names[i])))
             todo.append(i)
-    for i, (_dest, w, h, err) in zip(todo, _draw(plan, campaign_path, design_dirs, jobs) if plan else []):
-        previews[i] = (names[i], w, h, err)
-    report.previews_made = sum(1 for i in todo if not previews[i][3])
+    if todo:
+        plan = [(_Sketch(a.unit, a.slogan, a.size, a.design, a.kind), str(proof_dir / a.preview))
+                for a in (arts[i] for i in todo)]
+        for i, (_dest, w, h, err) in zip(todo, _draw(plan, campaign_path, design_dirs, jobs)):
+            previews[i] = (w, h, err)
+        del plan
+    report.previews_made = sum(1 for i in todo if not previews[i][2])
 
     # the artworks, by unit in the campaign's order, each unit's by kind, size, slogan and design
     slogans = {s.id: s.text for s in campaign.slogans}
-    lines, quantities = _quantities(entries, campaign, prices)
     by_unit: dict[str, list[int]] = defaultdict(list)
-    for i, e in enumerate(entries):
-        by_unit[e.unit].append(i)
+    for i, a in enumerate(arts):
+        by_unit[a.unit].append(i)
     known = {u.id: u for u in campaign.units}
     unit_order = {u.id: i for i, u in enumerate(campaign.units)}
     provinces = unit_provinces(campaign.units)
     kind_order = {k: i for i, k in enumerate(KINDS)}
-    used: set[str] = set()
-    units: list[UnitPage] = []
-    unit_items: dict[str, list[ProofItem]] = {}
-    for uid in sorted(by_unit, key=lambda u: (unit_order.get(u, len(unit_order)), u)):
-        unit = known.get(uid)
-        order = sorted(by_unit[uid], key=lambda i: (kind_order.get(entries[i].kind, 9), entries[i].size,
-                                                     entries[i].slogan, entries[i].design))
-        names_ = _page_names(uid, len(order))
-        items = [
-            _item(out, entries[i], _anchor(entries[i], used), safe_files[i], refused[i], previews[i], slogans,
-                  extra_checks, quantities[i], f"{PROOF_DIR}/{PAGES_DIR}/{names_[k // PAGE_PREVIEWS]}")
-            for k, i in enumerate(order)
-        ]
-        units.append(_unit_page(uid, unit.name if unit else uid, provinces.get(uid, ("", ""))[1],
-                                _unit_kind(unit) if unit else "", items, names_))
-        unit_items[uid] = items
-    all_items = [it for u in units for it in unit_items[u.id]]
-    report.units = len(units)
-    report.preview_failures = sum(bool(it.preview_error) for it in all_items)
-    report.preflight_failures = sum(it.check_status == "fail" for it in all_items)
-    report.refused_links = sum(len(it.refused_links) for it in all_items)
+    order_ids = sorted(by_unit, key=lambda u: (unit_order.get(u, len(unit_order)), u))
+    page_names = [_page_names(uid, len(by_unit[uid])) for uid in order_ids]
+    unit_names = [known[uid].name if uid in known else uid for uid in order_ids]
 
     common = _common(campaign, __version__)
-    priced = any(it.quantity is not None and it.quantity.amount is not None for it in all_items)
-    measured = any(it.quantity is not None and it.quantity.area_m2 is not None for it in all_items)
+    priced = any(a.quantity is not None and a.quantity.amount is not None for a in arts)
+    measured = any(a.quantity is not None and a.quantity.area_m2 is not None for a in arts)
+    index = _IndexTotals(priced)
 
     # a page per unit, at most PAGE_PREVIEWS artworks each
+    used: set[str] = set()
+    units: list[UnitPage] = []
     pages_written: set[str] = set()
-    for n, u in enumerate(units):
-        items = unit_items[u.id]
-        problems = [it for it in items if it.has_problem]
-        small = [it for it in items if it.verdict == "small" and not it.has_problem]
-        for p, name in enumerate(u.pages):
-            html = _render(template, dict(
-                common,
-                page="unit",
-                root="../../",
-                unit=u,
-                items=items[p * PAGE_PREVIEWS:(p + 1) * PAGE_PREVIEWS],
-                page_no=p + 1,
-                page_links=[(k + 1, _href(other)) for k, other in enumerate(u.pages)],
-                previous=(units[n - 1].name, _href(units[n - 1].pages[0])) if n > 0 else None,
-                next=(units[n + 1].name, _href(units[n + 1].pages[0])) if n + 1 < len(units) else None,
-                attention=problems[:MAX_ATTENTION],
-                attention_more=max(0, len(problems) - MAX_ATTENTION),
-                small=small[:MAX_ATTENTION],
-                small_more=max(0, len(small) - MAX_ATTENTION),
-                priced=priced,
-                measured=measured,
-            ))
+
+    def write(names: list[str], pages: list[bytes]) -> None:
+        for name, html in zip(names, pages, strict=True):
             rel = f"{PAGES_DIR}/{name}"
             _write_if_changed(proof_dir / rel, html)
             pages_written.add(rel)
+
+    renderer = _Pages(campaign_path, __version__, jobs, len(order_ids), write, template, common)
+    try:
+        for n, uid in enumerate(order_ids):
+            unit = known.get(uid)
+            mine = sorted(by_unit.pop(uid), key=lambda i: (kind_order.get(arts[i].kind, 9), arts[i].size,
+                                                           arts[i].slogan, arts[i].design))
+            names_ = page_names[n]
+            items = [
+                _item(out, arts[i], _anchor(arts[i], used), dict(arts[i].files), arts[i].refused,
+                      (arts[i].preview, *previews[i]), slogans, extra_checks, arts[i].quantity,
+                      f"{PROOF_DIR}/{PAGES_DIR}/{names_[k // PAGE_PREVIEWS]}")
+                for k, i in enumerate(mine)
+            ]
+            u = _unit_page(uid, unit_names[n], provinces.get(uid, ("", ""))[1], _unit_kind(unit) if unit else "",
+                           items, names_)
+            units.append(u)
+            index.add(u, items)
+            problems = [it for it in items if it.has_problem]
+            small = [it for it in items if it.verdict == "small" and not it.has_problem]
+            renderer.add(list(u.pages), [{
+                "page": "unit",
+                "root": "../../",
+                "unit": u,
+                "items": items[p * PAGE_PREVIEWS:(p + 1) * PAGE_PREVIEWS],
+                "page_no": p + 1,
+                "page_links": [(k + 1, _href(other)) for k, other in enumerate(u.pages)],
+                "previous": (unit_names[n - 1], _href(page_names[n - 1][0])) if n > 0 else None,
+                "next": (unit_names[n + 1], _href(page_names[n + 1][0])) if n + 1 < len(order_ids) else None,
+                "attention": problems[:MAX_ATTENTION],
+                "attention_more": max(0, len(problems) - MAX_ATTENTION),
+                "small": small[:MAX_ATTENTION],
+                "small_more": max(0, len(small) - MAX_ATTENTION),
+                "priced": priced,
+                "measured": measured,
+            } for p in range(len(u.pages))])
+        renderer.finish()
+    finally:
+        renderer.close()
     report.pages = len(pages_written)
+    report.units = len(units)
+    report.preview_failures = index.preview_failures
+    report.preflight_failures = index.check_failed
+    report.refused_links = index.refused_links
 
     # the index: totals, the units with a problem first, then every unit by province and kind
-    by_size = _order_rows([ln for ln in lines if ln is not None])
-    unmeasured = [it for it in all_items if it.quantity is None]
-    # problems first: each unit with one, its problem artworks (the first few), then slogans set
-    # below the recommended size, grouped by artwork (a design too small for a size shows in every unit)
-    problem_units = [u for u in units if u.problems]
-    attention = []
-    listed = 0
-    for u in problem_units[:MAX_ATTENTION_UNITS]:
-        items = [it for it in unit_items[u.id] if it.has_problem]
-        shown = items[:max(0, min(MAX_ATTENTION_PER_UNIT, MAX_ATTENTION - listed))]
-        listed += len(shown)
-        attention.append((u, shown, len(items) - len(shown)))
-    small: dict[tuple[str, str, str], list[ProofItem]] = defaultdict(list)
-    for it in all_items:
-        if it.verdict == "small":
-            small[(it.size, it.slogan_id, it.design)].append(it)
-    small_rows = [
-        {"first": its[0], "units": len({it.unit for it in its}), "artworks": len(its),
-         "caps": _mm_range([it.cap_height_mm for it in its])}
-        for its in sorted(small.values(), key=lambda its: (-len(its), its[0].size, its[0].slogan_id))
-    ]
+    by_size = _order_rows(lines)
+    del lines
+    small_rows = index.small_rows()
     failed = list(failed or [])
-    total = _total([it.quantity for it in all_items])
+    total = index.total
     summary = {
-        "artworks": len(all_items),
+        "artworks": index.artworks,
         "units": len(units),
-        "slogans": len({it.slogan_id for it in all_items}),
-        "copies": sum(it.copies for it in all_items),
+        "slogans": len(index.slogans),
+        "copies": index.copies,
         "area": total.area_text if total else "",
         "amount": total.amount_text if total else "",
-        "unpriced": sum(it.quantity is None or it.quantity.amount is None for it in all_items) if priced else 0,
-        "unmeasured": len(unmeasured),
-        "unmeasured_copies": sum(it.copies for it in unmeasured),
-        "designs": Counter(it.design for it in all_items),
-        "legible": sum(it.verdict == "ok" for it in all_items),
-        "small": sum(it.verdict == "small" for it in all_items),
-        "checked": sum(bool(it.check_status) for it in all_items),
-        "check_failed": report.preflight_failures,
-        "missing_files": sum(it.missing_files for it in all_items),
-        "refused_links": report.refused_links,
-        "preview_failures": report.preview_failures,
+        "unpriced": index.unpriced,
+        "unmeasured": index.unmeasured,
+        "unmeasured_copies": index.unmeasured_copies,
+        "designs": index.designs,
+        "legible": index.legible,
+        "small": index.small,
+        "checked": index.checked,
+        "check_failed": index.check_failed,
+        "missing_files": index.missing_files,
+        "refused_links": index.refused_links,
+        "preview_failures": index.preview_failures,
     }
     html = _render(template, dict(
         common,
@@ -1127,8 +1471,8 @@ def write_proof(
         root="",
         summary=summary,
         by_size=by_size,
-        attention=attention,
-        problem_units=len(problem_units),
+        attention=index.attention,
+        problem_units=index.problem_units,
         small_rows=small_rows[:MAX_SMALL_ROWS],
         small_more=max(0, len(small_rows) - MAX_SMALL_ROWS),
         failed=failed[:MAX_LISTED_FAILURES],
@@ -1141,14 +1485,15 @@ def write_proof(
         fh.write(html)
 
     # what this run made, so that the next one reuses it and deletes only what it made
-    shown = {names[i]: previews[i] for i in range(len(entries)) if not previews[i][3]}
     sizes_made = {}
-    for rel, (_n, w, h, _e) in shown.items():
-        try:
-            sizes_made[rel] = [w, h, (proof_dir / rel).stat().st_size]
-        except OSError:
-            pass
-    _prune(proof_dir, list(made.previews), set(shown), _MADE_PREVIEW)
+    for a, (w, h, err) in zip(arts, previews):
+        if not err:
+            try:
+                sizes_made[a.preview] = [w, h, (proof_dir / a.preview).stat().st_size]
+            except OSError:
+                pass
+    shown = {a.preview for a, (_w, _h, err) in zip(arts, previews) if not err}
+    _prune(proof_dir, list(made.previews), shown, _MADE_PREVIEW)
     _prune(proof_dir, made.pages, pages_written, _MADE_PAGE)
     with atomic_write(proof_dir / PREVIEW_INDEX) as fh:
         fh.write(json.dumps({"previews": sorted(shown), "sizes": sizes_made, "pages": sorted(pages_written)},

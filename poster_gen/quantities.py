@@ -190,9 +190,10 @@ def parse_materials(table: object, where: str) -> tuple[Materials, list[str]]:
     return Materials(by_kind=tuple(pairs)), problems
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderLine:
-    """One artwork of the order: what is printed, on what, how much of it, at what price."""
+    """One artwork of the order: what is printed, on what, how much of it, at what price (slots: an
+    order of the whole country holds 60,000)."""
 
     unit: str
     slogan: str

@@ -340,6 +340,32 @@ def test_a_print_file_reached_through_a_link_is_refused(out, tmp_path):
     assert [u for u, _why in bundle(out).failed] == ["tt-dong-mo"]
 
 
+def test_a_folder_of_print_files_that_is_a_link_is_refused(out):
+    real = out / "ttvh-copy"
+    shutil.copytree(out / "ttvh-tt-tt", real)
+    shutil.rmtree(out / "ttvh-tt-tt")
+    (out / "ttvh-tt-tt").symlink_to(real, target_is_directory=True)
+    report = bundle(out)
+    assert [u for u, _why in report.failed] == ["ttvh-tt-tt"] and "link" in report.failed[0][1]
+    assert [b.unit for b in report.bundles] == ["tt-dong-mo"]
+
+
+def test_units_bundled_a_group_at_a_time_give_the_same_zips_each_preview_drawn_once(out, tmp_path, monkeypatch):
+    # the two units' pano PNGs the same file: one preview serves both, in two groups
+    shutil.copyfile(out / "tt-dong-mo" / "pano-300x200_1.png", out / "ttvh-tt-tt" / "pano-300x200_4.png")
+    whole = tmp_path / "whole"
+    shutil.copytree(out, whole, symlinks=True)
+    at_once = bundle(whole)
+    monkeypatch.setattr(bundle_mod, "UNITS_AT_ONCE", 1)
+    one_by_one = bundle(out)
+    assert not one_by_one.failed and len(one_by_one.made) == 2
+    assert one_by_one.previews_made == at_once.previews_made == 3 and one_by_one.previews_reused == 0
+    for unit in UNITS:
+        assert sha(out / BUNDLES_DIR / f"{unit}.zip") == sha(whole / BUNDLES_DIR / f"{unit}.zip")
+    again = bundle(out)
+    assert not again.made and len(again.kept) == 2 and again.previews_made == again.previews_reused == 0
+
+
 def test_a_bundles_folder_that_is_a_link_is_refused(out, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

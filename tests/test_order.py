@@ -15,6 +15,7 @@ import re
 import shutil
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -448,6 +449,94 @@ def test_a_long_table_breaks_across_pages_with_its_header_repeated(tmp_path):
         assert f"Trang {i}/{len(texts)}" in t
     for i in range(90):
         assert f"xa-{i:03d}" in " ".join(texts)
+
+
+def test_the_forms_figures_stay_on_one_line_however_large():
+    from poster_gen.order import build_order
+    from poster_gen.order_pdf import render_pdf_bytes, vn_area, vn_int
+    from poster_gen.quantities import parse_prices, totals
+    from poster_gen.records import ManifestEntry
+
+    prices, _problems = parse_prices({"hiflex": 65_000, "giấy": 90_000}, "[prices]")
+    sizes = (("pano-300x200", "pano", 3000, 2000, 0), ("ap-phich-a3", "ap-phich", 297, 420, 3),
+             ("bieu-ngu-500x80", "bieu-ngu", 5000, 800, 0))
+    entries = [ManifestEntry(unit=f"xa-{i:02d}", slogan="1", size=size, design="classic",
+                             files={"pdf": f"xa-{i:02d}/{size}_1.pdf"}, kind=kind, width_mm=w, height_mm=h,
+                             bleed_mm=bleed, copies=9_000)
+               for i in range(12) for size, kind, w, h, bleed in sizes]
+    order = build_order(entries, None, prices)
+    reader = pypdf.PdfReader(BytesIO(render_pdf_bytes(order, dt.date(2025, 8, 20), "Chi Lăng")))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    _n, copies, area, amount = totals(order.lines)
+    assert amount >= 10**10  # eleven digits and more: 42.120.000.000 đồng of hiflex for the panos alone
+    figures = [vn_int(copies), vn_area(area), vn_int(amount)]
+    for s in order.sizes:
+        figures += [vn_int(s.copies), vn_area(s.area_m2), vn_int(s.amount)]
+    for figure in figures:  # a figure wrapped in its cell would read "42.120.000.00 0"
+        assert figure in text, (figure, text)
+
+
+def test_an_order_of_more_units_than_the_form_lists_is_shared_by_kind_of_unit(made, tmp_path, monkeypatch):
+    from poster_gen import order_pdf
+
+    out, campaign = made
+    copy = tmp_path / "out"
+    shutil.copytree(out, copy)
+    for f in ("order.xlsx", "order.csv", "order.pdf"):
+        (copy / f).unlink(missing_ok=True)
+    monkeypatch.setattr(order_pdf, "FORM_MAX_UNITS", 2)  # the packaged campaign's units have no province
+    res = cli("--lang", "en", "order", str(copy), "--campaign", str(campaign), "--date", DATE)
+    assert res.exit_code == 0, res.output
+    text = " ".join(_pdf_text(copy / "order.pdf").split())
+    assert "PHÂN BỔ THEO NHÓM ĐƠN VỊ" in text and "Số đơn vị" in text and "order.xlsx" in text
+    assert not any(name in text for name in UNIT_NAMES.values())  # shared, not listed
+    # a row per kind of unit: how many units, then the copies of each kind of artwork
+    kinds = ("pano", "ap-phich", "bieu-ngu", "phuon")
+    for i, (label, units) in enumerate((("Thị trấn", {"tt-dong-mo"}), ("Xã", {"xa-van-an", "xa-gia-loc"})), 1):
+        copies = [sum(c for u, _s, z, c in PLAN if u in units and z.startswith(k)) for k in kinds]
+        assert f"{i} {label} {len(units)} {' '.join(str(c) if c else '-' for c in copies)} " in text, text
+    assert "TỔNG CỘNG 3 " in text and f"{GRAND_TOTAL:,}".replace(",", ".") in text
+    wb = openpyxl.load_workbook(copy / "order.xlsx")  # the workbook still has every unit
+    assert set(UNIT_NAMES) <= set(wb.sheetnames)
+    summary = [c.value for row in wb["Tổng hợp"].iter_rows() for c in row]
+    assert all(name in summary for name in UNIT_NAMES.values())
+
+
+def test_an_order_of_more_units_than_the_form_lists_is_shared_by_province(monkeypatch):
+    import types
+
+    from poster_gen import order_pdf
+    from poster_gen.campaign import Unit
+    from poster_gen.order import build_order
+    from poster_gen.order_pdf import render_pdf_bytes
+    from poster_gen.records import ManifestEntry
+
+    init = pytest.importorskip("poster_gen.init")
+    try:
+        registry = init.load_registry()
+    except Exception as exc:  # noqa: BLE001  (the optional package is missing or unreadable)
+        pytest.skip(f"the official list of units is not available: {exc}")
+    a, b = registry.provinces[0], registry.provinces[1]
+    wards = [(a, w) for w in a.wards[:3]] + [(b, w) for w in b.wards[:2]]
+    units = [Unit(id=f"u{i}", name=w.name, kind=w.kind, code=w.code) for i, (_p, w) in enumerate(wards)]
+    campaign = types.SimpleNamespace(units=units, name="Chiến dịch", occasion="", issuer="", materials=None,
+                                     prices=None)
+    entries = [ManifestEntry(unit=u.id, slogan="1", size="pano-300x200", design="classic",
+                             files={"pdf": f"{u.id}/pano-300x200_1.pdf"}, kind="pano", width_mm=3000, height_mm=2000,
+                             bleed_mm=0, copies=i + 1) for i, u in enumerate(units)]
+    monkeypatch.setattr(order_pdf, "FORM_MAX_UNITS", 4)
+    order = build_order(entries, campaign)
+    assert [u.province for u in order.units] == [a.full_name] * 3 + [b.full_name] * 2
+    reader = pypdf.PdfReader(BytesIO(render_pdf_bytes(order, dt.date(2025, 8, 20), "Hà Nội")))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert "PHÂN BỔ THEO TỈNH, THÀNH PHỐ" in text and "Tỉnh, thành phố" in text
+    assert f"1 {a.full_name} 3 6 " in text and f"2 {b.full_name} 2 9 " in text  # units, then copies
+    assert not any(w.name in text for _p, w in wards)
+    monkeypatch.setattr(order_pdf, "FORM_MAX_UNITS", 5)  # as many units as the form lists: each one
+    order = build_order(entries, campaign)
+    reader = pypdf.PdfReader(BytesIO(render_pdf_bytes(order, dt.date(2025, 8, 20), "Hà Nội")))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert "II. PHÂN BỔ THEO ĐƠN VỊ" in text and all(w.name in text for _p, w in wards)
 
 
 # ---- without prices; materials; the campaign's tables -------------------------------------------------------

@@ -20,6 +20,7 @@ from PIL import Image
 from poster_gen import proof
 from poster_gen.campaign import Unit, load_campaign
 from poster_gen.cli import cli
+from poster_gen.errors import PosterGenError
 from poster_gen.proof import PREVIEW_MAX_SIDE_PX, preview_size, write_proof
 from poster_gen.resources import default_campaign
 
@@ -403,6 +404,64 @@ def test_proof_without_a_manifest_says_what_to_do(tmp_path):
     res = run_cli("proof", str(tmp_path), expect=2)
     assert "manifest.json not found" in res.output and "poster-gen batch" in res.output
 
+
+def _pages(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in [out / "index.html", *all_pages(out)]}
+
+
+def test_a_manifest_as_batch_writes_it_is_read_a_line_at_a_time_with_the_same_pages(tmp_path, batch_out, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(batch_out, out)
+    mpath = out / "manifest.json"
+    assert mpath.read_bytes().splitlines()[0].endswith(b'"artworks": [')  # one artwork a line, as batch writes it
+    whole = proof._whole_tables
+    read_whole = []
+    monkeypatch.setattr(proof, "_whole_tables", lambda *a: read_whole.append(a) or whole(*a))
+    write_proof(out, default_campaign())
+    assert not read_whole  # streamed: never the whole file at once
+    streamed = _pages(out)
+    # the same manifest in another layout (indented by hand): read whole, the same pages
+    data = json.loads(mpath.read_text(encoding="utf-8"))
+    mpath.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    write_proof(out, default_campaign())
+    assert read_whole and _pages(out) == streamed
+
+
+def test_pages_rendered_in_worker_processes_are_the_same(tmp_path, batch_out, monkeypatch):
+    out = tmp_path / "out"
+    shutil.copytree(batch_out, out)
+    write_proof(out, default_campaign(), jobs=1)
+    here = _pages(out)
+    for page in [out / "index.html", *all_pages(out)]:
+        page.unlink()
+    pools = []
+
+    class Pool(proof.ProcessPoolExecutor):
+        def __init__(self, *args, **kw):
+            pools.append(kw.get("initializer"))
+            super().__init__(*args, **kw)
+
+    monkeypatch.setattr(proof, "ProcessPoolExecutor", Pool)
+    monkeypatch.setattr(proof, "PARALLEL_PAGES_FROM", 1)  # as for a large proof: the pages rendered by workers
+    write_proof(out, default_campaign(), jobs=2)
+    assert pools == [proof._init_renderer]
+    assert _pages(out) == here
+
+
+def test_a_damaged_artwork_in_a_streamed_manifest_is_named_with_every_other_problem(tmp_path, batch_out):
+    out = tmp_path / "out"
+    shutil.copytree(batch_out, out)
+    mpath = out / "manifest.json"
+    lines = mpath.read_text(encoding="utf-8").split("\n")
+    # artworks 1 and 3 edited in place: the layout stays one artwork a line
+    lines[2] = lines[2].replace(f'"unit": "{UNITS[0]}"', '"unit": "../../x"', 1)
+    lines[4] = lines[4].replace('"copies": 1', '"copies": 0', 1)
+    mpath.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(PosterGenError) as info:
+        write_proof(out, default_campaign())
+    msg = str(info.value)
+    assert 'artworks[1].unit = "../../x" is not an id' in msg and "artworks[3].copies = 0 must be a whole number" in msg
+    assert "\n" not in msg and str(mpath) in msg
 
 # ---- a real browser -----------------------------------------------------------------
 
