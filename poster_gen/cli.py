@@ -843,7 +843,7 @@ def designs(obj: Context, as_json):
 )
 @click.argument("out", default="output", type=_DIR)
 @click.option("-j", "--jobs", type=int, default=None, metavar="N",
-              help=N_("Worker processes for the previews (default: all cores)."))
+              help=N_("Worker processes for the previews and the unit pages (default: all cores)."))
 @click.option("--prices", "prices_file", metavar=N_("FILE"), type=_FILE,
               help=N_("Prices in a TOML file with a [prices] table, as 'poster-gen order --prices' reads it; "
                       "replaces the campaign's."))
