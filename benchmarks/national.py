@@ -42,9 +42,9 @@ OCCASION = ("Ngày Sáng tạo và Đổi mới sáng tạo thế giới", "2026
 # GNU time's %M would not do: on Linux it is the largest of the process and all its descendants.
 # Nor does RUSAGE_SELF on Linux: it keeps the high-water mark of the process that forked this one
 # (the benchmark itself, for the merge), so the process's own mark, VmHWM, is read where there is one.
-WRAPPER = """\
-import atexit, json, resource, runpy, sys
-record = sys.argv.pop(1) + "/shard-" + sys.argv.pop(1) + ".json"
+# At exit, write to `record` the peak resident memory of this process (VmHWM: RUSAGE_SELF would keep
+# the mark of the process that forked it) and of its largest child. Shared by the benchmarks' wrappers.
+PEAK_RECORDER = """\
 def _own_peak_kb():
     try:
         with open("/proc/self/status") as fh:
@@ -59,6 +59,12 @@ def _write():
         json.dump({"self_kb": _own_peak_kb(),
                    "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
 atexit.register(_write)
+"""
+
+WRAPPER = """\
+import atexit, json, resource, runpy, sys
+record = sys.argv.pop(1) + "/shard-" + sys.argv.pop(1) + ".json"
+""" + PEAK_RECORDER + """\
 runpy.run_module("poster_gen", run_name="__main__", alter_sys=True)
 """
 

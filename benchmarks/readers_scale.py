@@ -38,6 +38,7 @@ import time
 from pathlib import Path
 
 import proof_scale
+from national import PEAK_RECORDER
 
 from poster_gen import proof
 from poster_gen.resources import default_campaign
@@ -56,20 +57,7 @@ record = sys.argv.pop(1)
 link = sys.argv[1] == "--link-previews"
 if link:
     sys.argv.pop(1)
-def _own_peak_kb():
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-def _write():
-    with open(record, "w") as fh:
-        json.dump({"self_kb": _own_peak_kb(),
-                   "children_kb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}, fh)
-atexit.register(_write)
+""" + PEAK_RECORDER + """\
 if link:
     from poster_gen import bundle
     real, models = bundle._draw, {}

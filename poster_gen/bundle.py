@@ -55,6 +55,7 @@ from poster_gen.errors import OutputError, PosterGenError
 from poster_gen.i18n import DOMAIN, LOCALE_DIR, N_, _, language, set_language
 from poster_gen.output import (
     MAKER_MARK,
+    ZIP_COMMENT,
     atomic_write,
     inside,
     made_by_us,
@@ -74,7 +75,6 @@ PREVIEW_QUALITY = 80
 DEFAULT_MAX_MB = 20.0
 NOTE_LANGUAGE = "vi"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-ZIP_COMMENT = MAKER_MARK + b" bundle"
 ZIP_FILE_MODE = 0o100644
 FORMAT = 1  # the bundle's layout; part of every digest, so a change of layout remakes the bundles
 PREVIEW_VERSION = 1  # how previews are drawn; part of every preview key
@@ -648,27 +648,6 @@ class _Drawer:
 # ---- zips -------------------------------------------------------------------------------------
 
 
-def zip_made_by_us(path: Path) -> bool:
-    """True when ``path`` does not exist, or is a zip whose archive comment says poster-gen wrote it."""
-    p = Path(path)
-    try:
-        if p.is_symlink():
-            return False
-        if not p.exists():
-            return True
-        if not p.is_file():
-            return False
-        with _open_file(p) as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - 22 - len(ZIP_COMMENT)))
-            tail = fh.read()
-    except OSError:
-        return False
-    want = len(ZIP_COMMENT).to_bytes(2, "little") + ZIP_COMMENT
-    return tail.endswith(want) and tail[-len(want) - 20 : -len(want) - 16] == b"PK\x05\x06"
-
-
 def _stored_sizes(path: Path) -> tuple[tuple[str, int], ...] | None:
     """(name, stored bytes) of every entry of a zip this tool wrote; None when it cannot be read (remade)."""
     try:
@@ -966,7 +945,7 @@ def write_bundles(
         # bundles of units no longer in the manifest: removed when this tool made them
         for unit in sorted(set(old) - set(units)):
             path = folder / f"{unit}.zip"
-            if path.is_file() and not path.is_symlink() and zip_made_by_us(path):
+            if path.is_file() and not path.is_symlink() and made_by_us(path):
                 try:
                     path.unlink()
                     report.removed.append(unit)
@@ -1006,7 +985,7 @@ def _bundle_group(todo: list[_Plan], cache: Path, drawer: _Drawer, errors: dict[
                 file=p.entry.files[next(iter(p.entry.files))], reason=why)))
             continue
         try:
-            if not zip_made_by_us(plan.zip_path):
+            if not made_by_us(plan.zip_path):
                 raise _UnitFailed(_("{path} exists and was not made by poster-gen; it is not overwritten: move it "
                                     "away").format(path=plan.zip_path))
             sizes = write_zip(plan.zip_path, _members(plan, cache))
@@ -1027,7 +1006,7 @@ def _unchanged(path: Path, rec: dict) -> bool:
         st = path.stat()
     except OSError:
         return False
-    return st.st_size == rec["bytes"] and st.st_mtime_ns == rec["mtime_ns"] and zip_made_by_us(path)
+    return st.st_size == rec["bytes"] and st.st_mtime_ns == rec["mtime_ns"] and made_by_us(path)
 
 
 def _prune_previews(cache: Path, keep: set[str]) -> None:

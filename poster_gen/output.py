@@ -27,6 +27,7 @@ TMP_PREFIX = ".poster-gen-"
 TMP_SUFFIX = ".part"
 # what a poster-gen PDF (Producer/Creator) and PNG (Software chunk) say of their maker
 MAKER_MARK = b"poster-gen"
+ZIP_COMMENT = MAKER_MARK + b" bundle"  # the archive comment of a bundle (poster-gen bundle)
 
 
 def _host_name() -> str:
@@ -91,11 +92,12 @@ def inside(out: str | Path, rel: str | Path) -> Path:
 
 
 def made_by_us(path: str | Path) -> bool:
-    """True when ``path`` does not exist, or is a PDF, PNG, TIFF or JPEG this tool wrote.
+    """True when ``path`` does not exist, or is a PDF, PNG, TIFF, JPEG or zip this tool wrote.
 
     A PDF of ours names poster-gen as its Producer near its end; a PNG of ours
     has a Software text chunk before its image data, a TIFF its Software tag
-    and a JPEG a comment segment, both in the first bytes.
+    and a JPEG a comment segment, both in the first bytes; a zip (a bundle) ends
+    with ``ZIP_COMMENT`` as its archive comment.
     """
     p = Path(path)
     try:
@@ -115,6 +117,12 @@ def made_by_us(path: str | Path) -> bool:
                 return MAKER_MARK + b"\x00" in head
             if head.startswith(b"\xff\xd8\xff"):  # JPEG: a COM segment before the image data
                 return b"\xff\xfe\x00\x0c" + MAKER_MARK in head
+            if head.startswith(b"PK\x03\x04"):  # zip: the end-of-directory record and its comment, last
+                want = len(ZIP_COMMENT).to_bytes(2, "little") + ZIP_COMMENT
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - 22 - len(ZIP_COMMENT)))
+                tail = fh.read()
+                return tail.endswith(want) and tail[-len(want) - 20 : -len(want) - 16] == b"PK\x05\x06"
             return False
     except OSError:
         return False

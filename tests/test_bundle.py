@@ -30,9 +30,9 @@ from poster_gen.bundle import (
     ZIP_DATE,
     size_text,
     write_bundles,
-    zip_made_by_us,
 )
 from poster_gen.cli import cli
+from poster_gen.output import made_by_us
 from poster_gen.resources import default_campaign
 
 UNITS = ("tt-dong-mo", "ttvh-tt-tt")
@@ -113,7 +113,7 @@ def test_each_bundle_holds_exactly_its_files_its_previews_and_the_note(out):
                 assert info.compress_type == (zipfile.ZIP_STORED if info.filename.endswith(".jpg")
                                               else zipfile.ZIP_DEFLATED)
             assert zf.comment.startswith(b"poster-gen")
-        assert zip_made_by_us(path)
+        assert made_by_us(path)
 
 
 def test_previews_are_small_srgb_jpegs_that_look_like_the_print_png(out):
